@@ -1,0 +1,42 @@
+"""Inspection: sensitive-data detectors and setup rules over decoded events.
+
+Pure functions over `PixelEvent` values; no I/O. `Inspector` bundles the options once and is
+called per event (detectors, event rules) and once per session (session rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pixelhelper.models import Finding, PixelEvent
+from pixelhelper.session import Session
+
+
+@dataclass(frozen=True)
+class InspectOptions:
+    """Settings the detectors and rules need.
+
+    Attributes:
+        region: Default region (ISO 3166 alpha-2) for national phone numbers; None derives it
+            from the page's country-code domain, falling back to US.
+        known_identities: Path of a test-identities file (emails and phones), or None.
+    """
+
+    region: str | None = None
+    known_identities: str | None = None
+
+
+class Inspector:
+    """Runs every detector and rule with one set of options."""
+
+    def __init__(self, options: InspectOptions | None = None) -> None:
+        self.options = options or InspectOptions()
+
+    def event(self, index: int, event: PixelEvent) -> list[Finding]:
+        """Findings about a single event."""
+        return []
+
+    def session(self, events: Sequence[PixelEvent], session: Session) -> list[Finding]:
+        """Findings that need the whole session (duplicates, missing events)."""
+        return []

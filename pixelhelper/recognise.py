@@ -1,0 +1,135 @@
+"""Decide whether a request is TikTok pixel traffic, and which kind, from method and URL alone.
+
+Recognition must be cheap (it runs on every flow the proxy sees) and strict: calling an embed,
+a video or another vendor's pixel a TikTok event would make every report wrong. Hosts are judged
+by their registered domain through tldextract's bundled public-suffix snapshot, so lookalikes
+such as `analytics.tiktok.com.evil.example` never match and nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from urllib.parse import parse_qs, urlsplit
+
+import tldextract
+
+# suffix_list_urls=() and cache_dir=None: use the snapshot shipped in the wheel, never the network.
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+class Kind(StrEnum):
+    """What a recognised request is. The values are part of the JSON contract."""
+
+    SCRIPT = "script"
+    PIXEL = "pixel"
+    ACTION = "action"
+    EVENTS_API = "events_api"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """The verdict for one request.
+
+    Attributes:
+        kind: The kind of pixel traffic.
+        endpoint: A short stable name of the endpoint, e.g. `api/v2/pixel` or `events_api/2.0`.
+        pixel_code: The pixel code the URL itself names (`sdkid=`), if any.
+    """
+
+    kind: Kind
+    endpoint: str
+    pixel_code: str | None = None
+
+
+class HostRole(StrEnum):
+    """Which TikTok service a host belongs to."""
+
+    ANALYTICS = "analytics"
+    BUSINESS_API = "business_api"
+
+
+@lru_cache(maxsize=4096)
+def host_role(host: str) -> HostRole | None:
+    """Classify a host name; None for anything that is not TikTok pixel infrastructure."""
+    host = host.lower().rstrip(".")
+    parts = _EXTRACT(host)
+    registered = f"{parts.domain}.{parts.suffix}"
+    if registered == "tiktok.com":
+        if parts.subdomain == "business-api":
+            return HostRole.BUSINESS_API
+        first = parts.subdomain.split(".")[0] if parts.subdomain else ""
+        if first.startswith("analytics"):
+            return HostRole.ANALYTICS
+        return None
+    if registered == "tiktokw.us" and parts.subdomain:
+        return HostRole.ANALYTICS
+    if registered == "pangle-ads.com" and parts.subdomain.startswith("analytics"):
+        return HostRole.ANALYTICS
+    return None
+
+
+_EVENTS_API = re.compile(r"^/open_api/v\d+(?:\.\d+)?/(event/track|pixel/track|pixel/batch)/?$")
+_SCRIPT = re.compile(r"^/i18n/pixel/(?:.+/)?[^/]+\.js$")
+_OTHER_PATHS = re.compile(
+    r"^/(?:api/v2/(?:pixel/[^/]+|performance[^/]*|interaction|pcm|shopify_pixel|monitor"
+    r"|pangle_pixel|pangle_disable_cookie)"
+    r"|i18n/pixel/(?:enable|disable)_cookie|ipv6/enrich_ipv6)/?$"
+)
+_NO_BODY_METHODS = frozenset({"OPTIONS", "HEAD", "CONNECT", "TRACE"})
+
+
+def _query_value(query: str, name: str) -> str | None:
+    values = parse_qs(query, keep_blank_values=True).get(name)
+    return values[0] if values else None
+
+
+def _analytics_kind(method: str, path: str, query: str) -> Recognition | None:
+    if _SCRIPT.match(path):
+        if method != "GET":
+            return None
+        return Recognition(Kind.SCRIPT, path.removeprefix("/"), _query_value(query, "sdkid"))
+    if path in ("/api/v2/pixel", "/api/v2/pixel/"):
+        return Recognition(Kind.PIXEL, "api/v2/pixel")
+    if path in ("/api/v1/track", "/api/v1/track/"):
+        return Recognition(Kind.PIXEL, "api/v1/track")
+    if path in ("/api/v2/pixel/act", "/api/v2/pixel/act/"):
+        return Recognition(Kind.ACTION, "api/v2/pixel/act")
+    if _OTHER_PATHS.match(path):
+        return Recognition(Kind.OTHER, path.strip("/"))
+    return None
+
+
+def _events_api_kind(path: str) -> Recognition | None:
+    match = _EVENTS_API.match(path)
+    if not match:
+        return None
+    endpoint = "events_api/2.0" if match.group(1) == "event/track" else "events_api/1.0"
+    return Recognition(Kind.EVENTS_API, endpoint)
+
+
+def recognise(method: str, url: str) -> Recognition | None:
+    """Return what kind of TikTok pixel traffic a request is, or None if it is none.
+
+    Args:
+        method: The HTTP method.
+        url: The absolute request URL.
+    """
+    method = method.upper()
+    if method in _NO_BODY_METHODS:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    role = host_role(parts.hostname)
+    if role is None:
+        return None
+    if role is HostRole.BUSINESS_API:
+        return _events_api_kind(parts.path) if method == "POST" else None
+    return _analytics_kind(method, parts.path, parts.query)

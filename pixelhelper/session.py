@@ -1,0 +1,124 @@
+"""Group events by page and by pixel code, the way the Pixel Helper shows a page's pixels.
+
+Built incrementally (one `add` per event) so the live view and the batch audit share it.
+Script loads usually carry only the site's origin as Referer (browsers' default referrer
+policy), while the hits that follow name the full page URL; a load therefore waits, per origin
+and pixel code, for the first hit of that pixel and joins that hit's page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from pixelhelper.models import PixelEvent
+
+LOADER_SCRIPTS = ("i18n/pixel/events.js", "i18n/pixel/sdk.js")
+
+
+def page_key(url: str | None) -> str:
+    """The page an event belongs to: its URL without the fragment ("" when unknown)."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def _origin(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def is_loader(event: PixelEvent) -> bool:
+    """True for the per-pixel loader script (`events.js?sdkid=`), the one that installs a pixel."""
+    return event.kind == "script" and event.endpoint in LOADER_SCRIPTS
+
+
+@dataclass
+class PixelOnPage:
+    """One pixel code on one page: its loader loads and the events it sent (indices)."""
+
+    code: str
+    loads: list[int] = field(default_factory=list)
+    events: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """A page of the browsing session and the pixels seen on it, in first-seen order."""
+
+    url: str
+    pixels: dict[str, PixelOnPage] = field(default_factory=dict)
+    other: list[int] = field(default_factory=list)
+
+    def pixel(self, code: str) -> PixelOnPage:
+        """Return (creating if new) the entry for `code` on this page."""
+        if code not in self.pixels:
+            self.pixels[code] = PixelOnPage(code)
+        return self.pixels[code]
+
+
+class Session:
+    """Pages and pixels of a capture, updated one event at a time."""
+
+    def __init__(self) -> None:
+        self._pages: dict[str, Page] = {}
+        self._pending: dict[tuple[str, str], list[int]] = {}
+        self._pending_page: dict[int, str] = {}
+
+    def _page(self, url: str) -> Page:
+        if url not in self._pages:
+            self._pages[url] = Page(url)
+        return self._pages[url]
+
+    def add(self, index: int, event: PixelEvent) -> None:
+        """Place event number `index` on its page."""
+        if is_loader(event) and event.pixel_code:
+            referer = page_key(event.page_url)
+            key = (_origin(referer), event.pixel_code)
+            self._pending.setdefault(key, []).append(index)
+            self._pending_page[index] = referer
+            return
+        if event.kind == "script":
+            return
+        url = page_key(event.page_url)
+        page = self._page(url)
+        code = event.pixel_code
+        if not code:
+            page.other.append(index)
+            return
+        entry = page.pixel(code)
+        entry.events.append(index)
+        waiting = self._pending.pop((_origin(url), code), None)
+        if waiting:
+            entry.loads.extend(waiting)
+            for load in waiting:
+                self._pending_page.pop(load, None)
+
+    @property
+    def pages(self) -> list[Page]:
+        """Pages in first-seen order, with loads still waiting for a hit on their own page."""
+        pages = dict(self._pages)
+        for (_, code), loads in self._pending.items():
+            for load in loads:
+                url = self._pending_page.get(load, "")
+                page = pages.get(url) or Page(url)
+                pages[url] = page
+                page.pixel(code).loads.append(load)
+        return list(pages.values())
+
+    def pixel_totals(self) -> dict[str, tuple[int, int]]:
+        """Pixel code -> (loads, events) over the whole session, in first-seen order."""
+        totals: dict[str, list[int]] = {}
+        for page in self.pages:
+            for code, entry in page.pixels.items():
+                counts = totals.setdefault(code, [0, 0])
+                counts[0] += len(entry.loads)
+                counts[1] += len(entry.events)
+        return {code: (c[0], c[1]) for code, c in totals.items()}
