@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pixelhelper.inspect.identities import KnownIdentities
+from pixelhelper.inspect.sensitive import SensitiveDataDetector
 from pixelhelper.models import Finding, PixelEvent
 from pixelhelper.session import Session
 
@@ -32,10 +34,17 @@ class Inspector:
 
     def __init__(self, options: InspectOptions | None = None) -> None:
         self.options = options or InspectOptions()
+        identities = None
+        if self.options.known_identities:
+            identities = KnownIdentities.from_file(
+                self.options.known_identities, (self.options.region or "US").upper()
+            )
+        self.identities = identities
+        self.sensitive = SensitiveDataDetector(self.options.region, identities)
 
     def event(self, index: int, event: PixelEvent) -> list[Finding]:
         """Findings about a single event."""
-        return []
+        return self.sensitive.findings(index, event)
 
     def session(self, events: Sequence[PixelEvent], session: Session) -> list[Finding]:
         """Findings that need the whole session (duplicates, missing events)."""

@@ -1,0 +1,349 @@
+"""Pattern detectors for personal data in one text field.
+
+Each detector is a small pure function `(field, context) -> list[Hit]`, cheap to skip: it first
+checks a fast precondition (an "@", a run of digits, a telling key name) before any regex or
+library call, because most fields of a pixel payload hold ids and timestamps, not personal data.
+Phone numbers are parsed and validated by `phonenumbers`; national ids by `python-stdnum`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import phonenumbers
+import tldextract
+from stdnum.br import cpf
+from stdnum.us import ssn
+
+from pixelhelper.inspect.fields import TextField
+
+_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A detected value: its category, the raw value, and what it is."""
+
+    category: str
+    value: str
+    detail: str = ""
+    subcategory: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """Per-event facts detectors need: the default phone region, known page facts."""
+
+    region: str = "US"
+    page_health_context: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+_KEY_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_KEY_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=4096)
+def _key_words(key: str) -> frozenset[str]:
+    return frozenset(_KEY_SPLIT.split(_KEY_CAMEL.sub("_", key).lower()))
+
+
+def key_words(field_: TextField) -> frozenset[str]:
+    """The words of the innermost key, e.g. `phone_number` -> {"phone", "number"}."""
+    return _key_words(field_.key)
+
+
+# --------------------------------------------------------------------------- email
+
+_EMAIL = re.compile(
+    r"(?<![\w.+%-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+    r"[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w-])"
+)
+
+
+@lru_cache(maxsize=2048)
+def _real_domain(domain: str) -> bool:
+    parts = _TLD(domain)
+    return bool(parts.domain and parts.suffix)
+
+
+def detect_email(f: TextField, ctx: Context) -> list[Hit]:
+    """Email addresses with a real public suffix (so `logo@2x.png` is not one)."""
+    if "@" not in f.text:
+        return []
+    hits = []
+    for match in _EMAIL.finditer(f.text):
+        address = match.group(1).rstrip(".")
+        local, _, domain = address.rpartition("@")
+        if local.startswith(".") or ".." in local or not _real_domain(domain.lower()):
+            continue
+        hits.append(Hit("email", address, "email address"))
+    return hits
+
+
+# --------------------------------------------------------------------------- phone
+
+_PHONE_KEYS = {"phone", "tel", "telephone", "mobile", "cell", "cellphone", "fax", "whatsapp",
+               "sms", "msisdn", "mdn", "phonenumber", "contact"}  # fmt: skip
+_PHONE_TEXT = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|call|whatsapp|sms)\b", re.I)
+_PHONE_CANDIDATE = re.compile(r"(?<![\w+.,/-])(\+?\(?\d[\d\s().\-/]{5,22}\d)(?![\w.,/-]*\d)")
+_DIGIT_RUN = re.compile(r"\d{3}")
+_ANY_DIGIT = re.compile(r"\d")
+_LETTERS = re.compile(r"[A-Za-z]{3}")
+_EPOCH_MS = re.compile(r"^1[5-9]\d{11}$")
+
+
+def _phone_context(f: TextField) -> bool:
+    words = key_words(f)
+    if words & _PHONE_KEYS or any(p in _PHONE_KEYS for p in f.parents[-2:]):
+        return True
+    return bool(_PHONE_TEXT.search(f.text))
+
+
+def detect_phone(f: TextField, ctx: Context) -> list[Hit]:
+    """International numbers anywhere; national ones only where key or text says phone."""
+    text = f.text
+    if not _ANY_DIGIT.search(text):
+        return []
+    has_plus = "+" in text
+    national = _phone_context(f)
+    if not (has_plus or national):
+        return []
+    hits = []
+    for match in _PHONE_CANDIDATE.finditer(text):
+        candidate = match.group(1).strip()
+        digits = re.sub(r"\D", "", candidate)
+        if not 7 <= len(digits) <= 15 or _EPOCH_MS.match(digits):
+            continue
+        international = candidate.startswith("+")
+        if not international and not national:
+            continue
+        try:
+            number = phonenumbers.parse(candidate, None if international else ctx.region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            hits.append(Hit("phone", candidate, "phone number"))
+    return hits
+
+
+# --------------------------------------------------------------------------- cards
+
+_CARD = re.compile(r"(?<![\w.+])(\d(?:[ -]?\d){12,18})(?![\w.])")
+_ID_KEYS = {"id", "ids", "order", "sku", "event", "message", "session", "transaction", "invoice",
+            "tracking", "content", "product", "item", "external", "ref", "reference"}  # fmt: skip
+_BRANDS: tuple[tuple[re.Pattern[str], frozenset[int], str], ...] = (
+    (re.compile(r"^4"), frozenset({13, 16, 19}), "Visa"),
+    (re.compile(r"^(5[1-5]|2(2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720))"), frozenset({16}),
+     "Mastercard"),
+    (re.compile(r"^3[47]"), frozenset({15}), "American Express"),
+    (re.compile(r"^(6011|65|64[4-9])"), frozenset(range(16, 20)), "Discover"),
+    (re.compile(r"^35(2[89]|[3-8]\d)"), frozenset(range(16, 20)), "JCB"),
+    (re.compile(r"^3(0[0-5]|[689])"), frozenset(range(14, 20)), "Diners Club"),
+    (re.compile(r"^62"), frozenset(range(16, 20)), "UnionPay"),
+    (re.compile(r"^(5[06-9]|6[0-9])"), frozenset(range(12, 20)), "Maestro"),
+)  # fmt: skip
+
+
+def luhn(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def card_brand(digits: str) -> str | None:
+    """The card network whose IIN range and length fit, if any."""
+    for prefix, lengths, name in _BRANDS:
+        if len(digits) in lengths and prefix.match(digits):
+            return name
+    return None
+
+
+def detect_card(f: TextField, ctx: Context) -> list[Hit]:
+    """Payment card numbers: 13-19 digits, a real IIN range and length, a valid Luhn sum."""
+    text = f.text
+    if len(text) < 13 or not _DIGIT_RUN.search(text):
+        return []
+    hits = []
+    id_key = bool(key_words(f) & _ID_KEYS)
+    for match in _CARD.finditer(text):
+        raw = match.group(1)
+        digits = raw.replace(" ", "").replace("-", "")
+        formatted = raw != digits
+        if id_key and not formatted:
+            continue  # unformatted ids that happen to pass Luhn: order 4000000000000002 is no card
+        if _EPOCH_MS.match(digits) or not luhn(digits):
+            continue
+        brand = card_brand(digits)
+        if brand:
+            hits.append(Hit("card_number", raw, f"{brand} card number"))
+    return hits
+
+
+# --------------------------------------------------------------------------- national ids
+
+_SSN = re.compile(r"(?<![\w-])(\d{3})[- ](\d{2})[- ](\d{4})(?![\w-])")
+_SSN_PLAIN = re.compile(r"(?<!\w)(\d{9})(?!\w)")
+_SSN_KEYS = {"ssn", "social", "sin", "tin", "taxpayer", "itin"}
+_CPF = re.compile(r"(?<![\w.])(\d{3}\.\d{3}\.\d{3}-\d{2})(?![\w-])")
+_NINO = re.compile(
+    r"(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D])"
+    r"(?![A-Za-z0-9])"
+)
+_NINO_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
+
+
+def detect_national_id(f: TextField, ctx: Context) -> list[Hit]:
+    """US SSN (formatted, or 9 digits under an ssn key), Brazilian CPF, UK National Insurance."""
+    text = f.text
+    hits = []
+    for match in _SSN.finditer(text):
+        value = match.group(0)
+        if ssn.is_valid("".join(match.groups())):
+            hits.append(Hit("national_id", value, "US Social Security number"))
+    if key_words(f) & _SSN_KEYS:
+        for match in _SSN_PLAIN.finditer(text):
+            if ssn.is_valid(match.group(1)):
+                hits.append(Hit("national_id", match.group(1), "US Social Security number"))
+    for match in _CPF.finditer(text):
+        if cpf.is_valid(match.group(1)):
+            hits.append(Hit("national_id", match.group(1), "Brazilian CPF number"))
+    for match in _NINO.finditer(text):
+        value = match.group(1)
+        if value[:2] not in _NINO_BAD_PREFIX and (" " in value or key_words(f) & {"nino", "ni"}):
+            hits.append(Hit("national_id", value, "UK National Insurance number"))
+    return hits
+
+
+# --------------------------------------------------------------------------- lower severity
+
+_NAME_KEYS = {"first_name", "last_name", "firstname", "lastname", "full_name", "fullname",
+              "surname", "given_name", "family_name", "fn", "ln", "middle_name", "customer_name",
+              "billing_name", "shipping_name", "contact_name", "person_name"}  # fmt: skip
+_NAME_PARENTS = {"user", "customer", "billing", "shipping", "contact", "person", "buyer"}
+_NAME_VALUE = re.compile(r"^[^\W\d_][^\W\d_'.\- ]*(?:[ '.\-][^\W\d_]+){0,3}\.?$")
+_DOB_KEYS = {"dob", "birthdate", "birthday", "date_of_birth", "birth_date", "dateofbirth", "db",
+             "bday"}  # fmt: skip
+_DATE = re.compile(
+    r"\b(?:(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
+    r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)\d\d"
+    r"|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d\d|(?:19|20)\d{6})\b"
+)
+_ADDRESS_KEYS = {"address", "street", "address1", "address2", "address_line1", "address_line_1",
+                 "street_address", "addr", "line1", "address_line2"}  # fmt: skip
+_STREET = re.compile(
+    r"\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][\w'.-]*\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard"
+    r"|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq)"
+    r"\b\.?"
+)
+_LAT_KEYS = {"lat", "latitude", "lng", "lon", "long", "longitude"}
+_COORD = re.compile(r"^-?\d{1,3}\.(\d+)$")
+_COORD_PAIR = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{4,}),\s*(-?\d{1,3}\.\d{4,})(?![\d.])")
+_IPV4 = re.compile(r"(?<![\d.])((?:\d{1,3}\.){3}\d{1,3})(?![\d.])")
+_LOCAL_NETS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+              "192.168.0.0/16", "255.255.255.255/32")
+)  # fmt: skip
+_IP_KEYS = {"ip", "ip_address", "ipaddress", "client_ip", "remote_addr", "x_forwarded_for", "ipv6",
+            "ipv4", "forwarded", "real_ip"}  # fmt: skip
+
+
+def detect_person_name(f: TextField, ctx: Context) -> list[Hit]:
+    """Plaintext person names under name keys (not hashes, not product names)."""
+    key = f.key
+    if key not in _NAME_KEYS and not (key == "name" and set(f.parents[:-1]) & _NAME_PARENTS):
+        return []
+    value = f.text.strip()
+    if 1 < len(value) <= 60 and _NAME_VALUE.match(value):
+        return [Hit("person_name", value, "person name")]
+    return []
+
+
+def detect_date_of_birth(f: TextField, ctx: Context) -> list[Hit]:
+    """Dates under birth-date keys."""
+    if f.key not in _DOB_KEYS and not {"birth", "dob", "birthday"} & key_words(f):
+        return []
+    match = _DATE.search(f.text)
+    return [Hit("date_of_birth", match.group(0), "date of birth")] if match else []
+
+
+def detect_street_address(f: TextField, ctx: Context) -> list[Hit]:
+    """Street addresses: a house number and a street type, or text under an address key."""
+    if f.key in _ADDRESS_KEYS and _LETTERS.search(f.text):
+        return [Hit("street_address", f.text.strip(), "street address")]
+    match = _STREET.search(f.text)
+    return [Hit("street_address", match.group(0), "street address")] if match else []
+
+
+def detect_precise_location(f: TextField, ctx: Context) -> list[Hit]:
+    """Coordinates precise to about 100 m or better."""
+    if f.key in _LAT_KEYS:
+        match = _COORD.match(f.text.strip())
+        if match and len(match.group(1)) >= 3:
+            return [Hit("precise_location", f.text.strip(), "geographic coordinate")]
+        return []
+    if "." not in f.text or "," not in f.text:
+        return []
+    match = _COORD_PAIR.search(f.text)
+    if match and abs(float(match.group(1))) <= 90 and abs(float(match.group(2))) <= 180:
+        return [Hit("precise_location", match.group(0), "latitude/longitude pair")]
+    return []
+
+
+def detect_ip_address(f: TextField, ctx: Context) -> list[Hit]:
+    """IP addresses in payload values (IPv4 anywhere, IPv6 under ip keys)."""
+    keyed = f.key in _IP_KEYS or "ip" in key_words(f)
+    if "version" in f.key:
+        return []
+    hits = []
+    if "." in f.text:
+        for match in _IPV4.finditer(f.text):
+            try:
+                address = ipaddress.ip_address(match.group(1))
+            except ValueError:
+                continue
+            if keyed or not any(address in net for net in _LOCAL_NETS):
+                hits.append(Hit("ip_address", match.group(1), "IP address"))
+    if keyed and ":" in f.text:
+        try:
+            ipaddress.IPv6Address(f.text.strip())
+            hits.append(Hit("ip_address", f.text.strip(), "IP address"))
+        except ValueError:
+            pass
+    return hits
+
+
+Detector = Callable[[TextField, Context], list[Hit]]
+# Detectors that can only fire on text holding a digit; the caller checks that once per field.
+DIGIT_DETECTORS: tuple[Detector, ...] = (
+    detect_phone,
+    detect_card,
+    detect_national_id,
+    detect_date_of_birth,
+    detect_street_address,
+    detect_precise_location,
+    detect_ip_address,
+)
+TEXT_DETECTORS: tuple[Detector, ...] = (detect_email, detect_person_name)
+PATTERN_DETECTORS: tuple[Detector, ...] = TEXT_DETECTORS + DIGIT_DETECTORS
+
+
+def pattern_hits(field_: TextField, ctx: Context) -> list[Hit]:
+    """Every pattern detector's hits on one field, skipping digit detectors on digit-free text."""
+    hits: list[Hit] = []
+    for detector in TEXT_DETECTORS:
+        hits.extend(detector(field_, ctx))
+    if _ANY_DIGIT.search(field_.text):
+        for detector in DIGIT_DETECTORS:
+            hits.extend(detector(field_, ctx))
+    return hits
