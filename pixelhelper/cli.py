@@ -14,7 +14,7 @@ from pathlib import Path
 from pixelhelper import __version__
 from pixelhelper.audit import AuditResult, audit_paths
 from pixelhelper.errors import PixelHelperError
-from pixelhelper.inspect import InspectOptions
+from pixelhelper.inspect import InspectOptions, all_rules
 from pixelhelper.models import SEVERITIES
 from pixelhelper.output import Format
 from pixelhelper.report import build_report
@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 when a finding of this severity or worse is present",
     )
     _add_inspect_options(audit)
+
+    rules = commands.add_parser(
+        "rules",
+        help="list the checks and their ids, or explain one",
+        description="List every rule (id, severity, summary), or print the help of one rule.",
+    )
+    rules.add_argument("rule_id", nargs="?", metavar="RULE_ID", help="the rule to explain")
     return parser
 
 
@@ -104,12 +111,33 @@ def run_audit(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if _failing(result, args.fail_on) else EXIT_OK
 
 
+def run_rules(args: argparse.Namespace) -> int:
+    """`pixelhelper rules [RULE_ID]`."""
+    registry = all_rules()
+    if args.rule_id:
+        rule = registry.get(args.rule_id)
+        if rule is None:
+            print(
+                f"pixelhelper: unknown rule {args.rule_id!r}; see `pixelhelper rules`",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+        print(f"{rule.id}  ({rule.severity}, {rule.level} level)\n{rule.summary}\n\n{rule.help}")
+        return EXIT_OK
+    width = max(len(rule_id) for rule_id in registry)
+    for rule in registry.values():
+        print(f"{rule.id:{width}}  {rule.severity:8}  {rule.summary}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `pixelhelper` console script."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "audit":
             return run_audit(args)
+        if args.command == "rules":
+            return run_rules(args)
     except PixelHelperError as exc:
         print(f"pixelhelper: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

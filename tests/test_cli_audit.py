@@ -4,11 +4,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT
-from flowfactory import hit, loader_flow, pixel_flow, site_flow
 
 from pixelhelper.cli import main
 from pixelhelper.flowfile import make_flow, write_flow_file
+
+from conftest import EXAMPLES, ROOT
+from flowfactory import hit, loader_flow, pixel_flow, site_flow
 
 EVENT_KEYS = {
     "source",

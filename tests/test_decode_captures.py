@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import pytest
-from conftest import CAPTURES, request_list, shared_captures
 
 from pixelhelper.audit import audit_paths, audit_requests
+
+from conftest import CAPTURES, request_list, shared_captures
 
 EXPECTED = {
     "github_khoand04_trainning-git_pixel_act_click.json": [

@@ -2,14 +2,15 @@ import hashlib
 import json
 
 import pytest
-from conftest import CAPTURES, EXAMPLES, request_list, shared_captures
-from flowfactory import hit, pixel_flow
 
 from pixelhelper.audit import audit_paths, audit_requests
 from pixelhelper.cli import main
 from pixelhelper.flowfile import write_flow_file
 from pixelhelper.inspect import InspectOptions
 from pixelhelper.redact import mask
+
+from conftest import CAPTURES, EXAMPLES, request_list, shared_captures
+from flowfactory import hit, pixel_flow
 
 STRICT = {"email", "phone", "card_number", "national_id"}
 

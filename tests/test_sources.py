@@ -1,10 +1,10 @@
 import json
 from pathlib import Path
 
-from flowfactory import hit, loader_flow, pixel_flow, site_flow
-
 from pixelhelper.audit import audit_paths
 from pixelhelper.flowfile import har_document, write_flow_file, write_har
+
+from flowfactory import hit, loader_flow, pixel_flow, site_flow
 
 
 def _session():

@@ -10,9 +10,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pixelhelper.inspect.identities import KnownIdentities
+from pixelhelper.inspect.rules import (
+    RULES,
+    Rule,
+    RuleContext,
+    event_findings,
+    session_findings,
+)
 from pixelhelper.inspect.sensitive import SensitiveDataDetector
 from pixelhelper.models import Finding, PixelEvent
 from pixelhelper.session import Session
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every rule id a report can contain: setup rules, then sensitive-data detectors."""
+    setup = {k: r for k, r in RULES.items() if r.scope != "detector"}
+    detectors = {k: r for k, r in RULES.items() if r.scope == "detector"}
+    return setup | detectors
 
 
 @dataclass(frozen=True)
@@ -41,11 +55,14 @@ class Inspector:
             )
         self.identities = identities
         self.sensitive = SensitiveDataDetector(self.options.region, identities)
+        self.rule_context = RuleContext(identities=identities)
 
     def event(self, index: int, event: PixelEvent) -> list[Finding]:
-        """Findings about a single event."""
-        return self.sensitive.findings(index, event)
+        """Findings about a single event: sensitive data, then setup rules."""
+        return self.sensitive.findings(index, event) + event_findings(
+            index, event, self.rule_context
+        )
 
     def session(self, events: Sequence[PixelEvent], session: Session) -> list[Finding]:
         """Findings that need the whole session (duplicates, missing events)."""
-        return []
+        return session_findings(events, session, self.rule_context)

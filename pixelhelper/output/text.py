@@ -152,6 +152,7 @@ def _renderables(report: dict[str, Any]) -> list[RenderableType]:
                 Text.assemble(
                     ("● ", STATUS_STYLE[status]),
                     (pixel["code"], "bold"),
+                    (f"  {status.upper()}", STATUS_STYLE[status]),
                     f"  {len(pixel['loads'])} load(s), {len(pixel['events'])} event(s)",
                 )
             )
