@@ -11,13 +11,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pixelhelper import __version__
+from pixelhelper import __version__, proxy
 from pixelhelper.audit import AuditResult, audit_paths
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.inspect import InspectOptions, all_rules
+from pixelhelper.inspect.identities import KnownIdentities
 from pixelhelper.models import SEVERITIES
 from pixelhelper.output import Format
+from pixelhelper.proxy import ProxyConfig, run_args
 from pixelhelper.report import build_report
+from pixelhelper.scan import ScanPlan, default_save_path, report_problems, run_scan
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -41,6 +44,43 @@ def _add_inspect_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=[f.value for f in Format],
+        default=Format.TEXT.value,
+        help="output format",
+    )
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    parser.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default=None,
+        help="exit 1 when a finding of this severity or worse is present",
+    )
+
+
+def _add_proxy_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--listen-host", default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; never all interfaces unless you ask)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--mode", choices=["observe", "block", "redact"], default="observe",
+        help="observe: pass unchanged; block: answer pixel requests locally, nothing reaches "
+        "TikTok; redact: forward with sensitive values removed",
+    )  # fmt: skip
+    parser.add_argument("--save", metavar="FILE", help="save the session as a mitmproxy flow file")
+    parser.add_argument(
+        "--save-all", action="store_true", help="with --save: keep all traffic, not only pixels"
+    )
+    parser.add_argument(
+        "--allow-sdk", action="store_true",
+        help="in block mode, let the pixel SDK's JavaScript load (without cookies/referrer) so a "
+        "real site's pixel runs; its events are still blocked",
+    )  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pixelhelper",
@@ -56,20 +96,51 @@ def _parser() -> argparse.ArgumentParser:
         "exports or directories of them.",
     )
     audit.add_argument("paths", nargs="+", metavar="PATH", help="capture files or directories")
-    audit.add_argument(
-        "--format",
-        choices=[f.value for f in Format],
-        default=Format.TEXT.value,
-        help="output format",
-    )
-    audit.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
-    audit.add_argument(
-        "--fail-on",
-        choices=SEVERITIES,
-        default=None,
-        help="exit 1 when a finding of this severity or worse is present",
-    )
+    _add_report_options(audit)
     _add_inspect_options(audit)
+
+    live = commands.add_parser(
+        "live",
+        help="run a local proxy and watch pixel traffic live while you browse",
+        description="Start a local mitmproxy-based proxy with the pixelhelper addon and show "
+        "every TikTok pixel event live. Ctrl-C ends and prints the session report.",
+    )
+    _add_proxy_options(live)
+    live.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    live.add_argument(
+        "--browser", action="store_true", help="launch Chromium with a fresh profile on the proxy"
+    )
+    live.add_argument("--report", metavar="FILE", help="on exit, write the JSON report to FILE")
+    live.add_argument(
+        "--view", choices=["auto", "live", "lines", "none"], default="auto",
+        help="live view on a terminal (auto), one line per event (lines), or none",
+    )  # fmt: skip
+    live.add_argument(
+        "--set", dest="mitm_set", action="append", default=[], metavar="NAME=VALUE",
+        help="pass an option to mitmproxy (repeatable)",
+    )  # fmt: skip
+    _add_inspect_options(live)
+
+    scan = commands.add_parser(
+        "scan",
+        help="record pages with headless Chromium through the proxy, then audit them",
+        description="Drive headless Chromium (Debian's /usr/bin/chromium) through the "
+        "pixelhelper proxy over the given URLs, save the capture, and print the audit.",
+    )
+    scan.add_argument("urls", nargs="+", metavar="URL", help="pages to visit, in order")
+    scan.add_argument(
+        "--click", action="append", default=[], metavar="SELECTOR",
+        help="CSS selector of elements to click on every page (repeatable)",
+    )  # fmt: skip
+    scan.add_argument(
+        "--wait", type=float, default=2.0, metavar="SECONDS", help="time to wait on each page"
+    )
+    scan.add_argument("--timeout", type=float, default=30.0, help="page load timeout (s)")
+    scan.add_argument("--chromium", metavar="PATH", default=None, help="Chromium executable")
+    scan.add_argument("--port", type=int, default=0, help="proxy port (default: a free one)")
+    _add_proxy_options(scan)
+    _add_report_options(scan)
+    _add_inspect_options(scan)
 
     rules = commands.add_parser(
         "rules",
@@ -95,10 +166,17 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
+def _inspect_options(args: argparse.Namespace) -> InspectOptions:
+    return InspectOptions(region=args.region, known_identities=args.known_identities)
+
+
 def run_audit(args: argparse.Namespace) -> int:
     """`pixelhelper audit`."""
-    options = InspectOptions(region=args.region, known_identities=args.known_identities)
-    result = audit_paths(args.paths, options)
+    result = audit_paths(args.paths, _inspect_options(args))
+    return _emit(result, args)
+
+
+def _emit(result: AuditResult, args: argparse.Namespace) -> int:
     report = build_report(result, show_values=args.show_values)
     fmt = Format(args.format)
     color = fmt is Format.TEXT and not args.output and sys.stdout.isatty()
@@ -109,6 +187,49 @@ def run_audit(args: argparse.Namespace) -> int:
     if result.has_errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if _failing(result, args.fail_on) else EXIT_OK
+
+
+def _proxy_config(args: argparse.Namespace, port: int) -> ProxyConfig:
+    _inspect_options(args)  # validate early: a bad identities file is a usage error
+    if args.known_identities:
+        KnownIdentities.from_file(args.known_identities)
+    return ProxyConfig(
+        host=args.listen_host,
+        port=port,
+        mode=args.mode,
+        save=args.save,
+        save_all=args.save_all,
+        region=args.region,
+        known_identities=str(Path(args.known_identities).resolve())
+        if args.known_identities
+        else None,
+        show_values=args.show_values,
+        allow_sdk=args.allow_sdk,
+    )
+
+
+def run_live(args: argparse.Namespace) -> int:
+    """`pixelhelper live`."""
+    config = _proxy_config(args, args.port)
+    config.report = args.report
+    config.view = args.view
+    config.extra = run_args(args.mitm_set)
+    return proxy.run_live(config, browser=args.browser)
+
+
+def run_scan_command(args: argparse.Namespace) -> int:
+    """`pixelhelper scan`."""
+    config = _proxy_config(args, args.port)
+    config.save = config.save or default_save_path()
+    plan = ScanPlan(urls=args.urls, clicks=args.click, wait=args.wait, timeout=args.timeout)
+    if args.chromium:
+        plan.chromium = args.chromium
+    problems = run_scan(plan, config)
+    report_problems(problems)
+    print(f"pixelhelper: scan saved to {config.save}", file=sys.stderr)
+    result = audit_paths([config.save], _inspect_options(args))
+    code = _emit(result, args)
+    return EXIT_ERROR if problems and code == EXIT_OK else code
 
 
 def run_rules(args: argparse.Namespace) -> int:
@@ -138,6 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_audit(args)
         if args.command == "rules":
             return run_rules(args)
+        if args.command == "live":
+            return run_live(args)
+        if args.command == "scan":
+            return run_scan_command(args)
     except PixelHelperError as exc:
         print(f"pixelhelper: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
@@ -133,21 +133,32 @@ def _scrub_credentials(node: Any) -> Any:
 
 
 class Masker:
-    """Replaces every flagged raw value (and its encoded copies) inside a report structure."""
+    """Replaces every flagged raw value (and its encoded copies) inside a structure.
 
-    def __init__(self, findings: Iterable[Finding]) -> None:
+    Reports use the default replacement (`mask`); the proxy's redact mode passes one that
+    removes the value entirely before the request is forwarded.
+    """
+
+    def __init__(
+        self,
+        findings: Iterable[Finding],
+        replacement: Callable[[Finding], str] | None = None,
+    ) -> None:
         table: dict[str, str] = {}
         carriers: dict[str, str] = {}
         for finding in findings:
             if finding.type != "sensitive" or not finding.value:
                 continue
-            masked = mask(finding.value, finding.category)
+            masked = replacement(finding) if replacement else mask(finding.value, finding.category)
             if masked == finding.value:
                 continue
-            for variant in _variants(finding.value):
+            variants = _variants(finding.value)
+            for variant in variants:
                 table.setdefault(variant, masked)
-            if finding.carrier and finding.value not in finding.carrier:
-                carriers[finding.carrier] = f"<redacted {finding.category}>"
+            if finding.carrier and not any(v in finding.carrier for v in variants):
+                carriers[finding.carrier] = (
+                    masked if replacement else f"<redacted {finding.category}>"
+                )
         self._table = table
         self._carriers = carriers
         keys = sorted(table, key=len, reverse=True)

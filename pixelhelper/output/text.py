@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -24,7 +25,7 @@ _RED = {"critical", "high"}
 _AMBER = {"medium", "low"}
 
 
-def pixel_status(severities: list[str], decode_errors: int = 0) -> str:
+def pixel_status(severities: Sequence[str], decode_errors: int = 0) -> str:
     """green / amber / red, like the extension's icon: red for errors, amber for warnings."""
     if decode_errors or _RED & set(severities):
         return "red"

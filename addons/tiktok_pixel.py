@@ -1,0 +1,10 @@
+"""Load pixelhelper into mitmproxy: `mitmdump -s addons/tiktok_pixel.py`.
+
+Options: `--set pixelhelper_mode=observe|block|redact`, `pixelhelper_known_identities=FILE`,
+`pixelhelper_region=CC`, `pixelhelper_save=FILE`, `pixelhelper_save_all=true`,
+`pixelhelper_report=FILE`, `pixelhelper_view=auto|live|lines|none`. See `mitmdump --options`.
+"""
+
+from pixelhelper.addon import PixelHelper
+
+addons = [PixelHelper()]

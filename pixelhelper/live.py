@@ -1,0 +1,264 @@
+"""The live terminal view: state that the proxy updates, and pure functions that render it.
+
+`LiveState` wraps the same incremental `Audit` the file audit uses, so live and batch results
+never differ. Rendering is a pure function of the state and the terminal size (no I/O), which
+lets tests render it with rich's recording console at fixed widths. Every value shown passes
+through `pixelhelper.redact`, exactly as in the reports.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.layout import Layout
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from pixelhelper.audit import Audit
+from pixelhelper.capture import CapturedRequest
+from pixelhelper.inspect import InspectOptions
+from pixelhelper.models import SEVERITIES, Finding, PixelEvent
+from pixelhelper.output.text import SEVERITY_STYLE, STATUS_STYLE, finding_line, pixel_status
+from pixelhelper.redact import redact_report
+from pixelhelper.session import page_key
+
+KEY_PARAMS = ("value", "currency", "content_type", "content_ids", "query", "search_string")
+
+
+@dataclass
+class LiveSettings:
+    """What the status line shows about the proxy itself."""
+
+    listen: str = "127.0.0.1:8080"
+    mode: str = "observe"
+    save: str | None = None
+    show_values: bool = False
+
+
+@dataclass
+class LiveState:
+    """Everything the live view shows; updated from the proxy thread, read by the renderer."""
+
+    settings: LiveSettings = field(default_factory=LiveSettings)
+    options: InspectOptions = field(default_factory=InspectOptions)
+    flows_seen: int = 0
+    blocked: int = 0
+    redacted: int = 0
+    errors: int = 0
+    started: float = field(default_factory=time.time)
+    current_page: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.audit = Audit(self.options)
+        self.lock = threading.RLock()
+
+    @property
+    def events(self) -> list[PixelEvent]:
+        """All events so far."""
+        return self.audit.result.events
+
+    def add(self, request: CapturedRequest) -> list[int]:
+        """Run the pipeline on one request; return the new event indices."""
+        with self.lock:
+            added = self.audit.add_request(request)
+            for index in added:
+                event = self.events[index]
+                if event.kind in ("pixel", "action") and event.page_url:
+                    self.current_page = page_key(event.page_url)
+            return added
+
+    def findings_for(self, index: int) -> list[Finding]:
+        """Findings of one event."""
+        return [f for f in self.audit.result.findings if f.event == index]
+
+    def note(self, text: str) -> None:
+        """Remember a message for the status area (e.g. what redact mode stripped)."""
+        with self.lock:
+            self.notes.append(text)
+            del self.notes[:-3]
+
+
+# --------------------------------------------------------------------------- redacted views
+
+
+def shown_event(state: LiveState, index: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An event and its findings as they may be printed (masked unless --show-values)."""
+    event = state.events[index]
+    findings = state.findings_for(index)
+    raw = {
+        "event": event.model_dump(mode="json", exclude={"capture_time"}),
+        "findings": [f.model_dump(mode="json") for f in findings],
+    }
+    shown = redact_report(raw, findings, state.settings.show_values)
+    return shown["event"], shown["findings"]
+
+
+def _counts(findings: list[dict[str, Any]]) -> Text:
+    counts = Counter(f["severity"] for f in findings)
+    text = Text()
+    for severity in SEVERITIES:
+        if counts.get(severity):
+            text.append(f"{counts[severity]}{severity[0].upper()} ", SEVERITY_STYLE[severity])
+    return text
+
+
+def _key_params(event: dict[str, Any]) -> str:
+    props = event.get("properties") or {}
+    parts = [f"{k}={props[k]}" for k in KEY_PARAMS if k in props]
+    if event.get("action") and event["action"].get("inner_text"):
+        parts.append(f'"{event["action"]["inner_text"]}"')
+    return " ".join(str(p) for p in parts)
+
+
+def event_line(state: LiveState, index: int) -> str:
+    """The one-line form used when stdout is not a terminal."""
+    event, findings = shown_event(state, index)
+    stamp = time.strftime(
+        "%H:%M:%S", time.localtime(state.events[index].capture_time or time.time())
+    )
+    name = event.get("event") or ("script" if event["kind"] == "script" else "-")
+    counts = Counter(f["severity"] for f in findings)
+    summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts.get(s)) or "no findings"
+    params = _key_params(event)
+    line = f"{stamp} {event['kind']:10} {event.get('pixel_code') or '-':20} {name}"
+    if params:
+        line += f"  {params}"
+    if event.get("decode_error"):
+        line += f"  DECODE ERROR: {event['decode_error']}"
+    return f"{line}  [{summary}]"
+
+
+# --------------------------------------------------------------------------- renderables
+
+
+def _pixels_panel(state: LiveState) -> Panel:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="ellipsis", no_wrap=True)
+    page = next((p for p in state.audit.result.session.pages if p.url == state.current_page), None)
+    if page is None or not page.pixels:
+        table.add_row(Text("waiting for pixel traffic…", style="dim"), "", "")
+    else:
+        for code, entry in page.pixels.items():
+            indices = entry.loads + entry.events
+            severities = [f.severity for i in indices for f in state.findings_for(i)]
+            errors = sum(1 for i in entry.events if state.events[i].decode_error)
+            status = pixel_status(severities, errors)
+            table.add_row(
+                Text("●", style=STATUS_STYLE[status]),
+                Text(code, style="bold"),
+                f"{len(entry.loads)} load(s), {len(entry.events)} event(s)",
+            )
+    title = f"Pixels on {state.current_page or 'this page'}"
+    return Panel(table, title=title, title_align="left", border_style="blue")
+
+
+def _events_table(state: LiveState, rows: int) -> Table:
+    table = Table(expand=True, box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("time", no_wrap=True, width=8)
+    table.add_column("pixel", no_wrap=True, overflow="ellipsis", max_width=20, ratio=2)
+    table.add_column("event", no_wrap=True, overflow="ellipsis", ratio=2)
+    table.add_column("parameters", no_wrap=True, overflow="ellipsis", ratio=4)
+    table.add_column("findings", no_wrap=True, width=12)
+    shown = [i for i, e in enumerate(state.events) if e.kind != "script"][-max(rows, 1) :]
+    for index in shown:
+        event, findings = shown_event(state, index)
+        stamp = time.strftime(
+            "%H:%M:%S", time.localtime(state.events[index].capture_time or time.time())
+        )
+        name = event.get("event") or "-"
+        style = "bold red" if event.get("decode_error") else ""
+        table.add_row(
+            stamp,
+            event.get("pixel_code") or "-",
+            Text(name, style=style or "cyan"),
+            _key_params(event) or ("decode error" if event.get("decode_error") else ""),
+            _counts(findings),
+        )
+    return table
+
+
+def _details(state: LiveState) -> RenderableType:
+    candidates = [i for i, e in enumerate(state.events) if e.kind != "script"]
+    if not candidates:
+        return Text("No event yet. Browse the site through the proxy.", style="dim")
+    index = candidates[-1]
+    event, findings = shown_event(state, index)
+    tree = Tree(Text.assemble((event.get("event") or "-", "bold cyan"), f"  #{index}"))
+    sections = [
+        ("parameters", event.get("properties")),
+        ("advanced matching", event.get("user")),
+        ("cookies", event.get("cookies")),
+        ("clicked", event.get("action")),
+    ]
+    for title, data in sections:
+        if data:
+            branch = tree.add(Text(title, style="bold green"))
+            for key, value in data.items() if isinstance(data, dict) else []:
+                if value not in (None, "", {}, []):
+                    branch.add(f"{key}: {value}")
+    for finding in findings:
+        tree.add(finding_line(finding))
+    return tree
+
+
+def _status_line(state: LiveState) -> Text:
+    settings = state.settings
+    counts = Counter(f.severity for f in state.audit.result.findings)
+    text = Text.assemble(
+        (" pixelhelper ", "bold reverse"),
+        f" {settings.listen}  mode ",
+        (settings.mode, "bold"),
+        f"  flows {state.flows_seen}  events {len(state.events)}",
+    )
+    if state.blocked:
+        text.append(f"  blocked {state.blocked}")
+    if state.redacted:
+        text.append(f"  redacted {state.redacted}")
+    for severity in SEVERITIES:
+        if counts.get(severity):
+            text.append(f"  {counts[severity]} {severity}", SEVERITY_STYLE[severity])
+    if settings.save:
+        text.append(f"  saving {settings.save}", "dim")
+    return text
+
+
+def render_live(state: LiveState, height: int = 24) -> RenderableType:
+    """The whole live screen for a terminal of `height` lines (any width)."""
+    with state.lock:
+        pixels = _pixels_panel(state)
+        pixel_rows = (
+            max(1, len(pixels.renderable.rows)) if isinstance(pixels.renderable, Table) else 1
+        )
+        pixels_height = min(pixel_rows + 2, max(3, height // 4))
+        rest = max(height - pixels_height - 1, 6)
+        table_height = max(rest // 2, 3)
+        layout = Layout()
+        layout.split_column(
+            Layout(pixels, name="pixels", size=pixels_height),
+            Layout(
+                Panel(_events_table(state, table_height - 3), title="Events", title_align="left",
+                      border_style="blue"),
+                name="events",
+                size=table_height,
+            ),
+            Layout(Panel(_details(state), title="Latest event", title_align="left",
+                         border_style="blue"), name="details"),
+            Layout(_status_line(state), name="status", size=1),
+        )  # fmt: skip
+        notes = [Text(n, style="yellow") for n in state.notes]
+        if notes:
+            layout["details"].update(
+                Panel(Group(_details(state), *notes), title="Latest event", title_align="left",
+                      border_style="blue")
+            )  # fmt: skip
+        return layout
