@@ -26,7 +26,7 @@ from pixelhelper.inspect import InspectOptions
 from pixelhelper.live import LiveSettings, LiveState, event_line, render_live
 from pixelhelper.models import Finding
 from pixelhelper.output import Format
-from pixelhelper.recognise import Kind, recognise
+from pixelhelper.recognise import Kind, host_role, recognise
 from pixelhelper.redact import Masker
 from pixelhelper.report import build_report
 from pixelhelper.sources import request_from_flow
@@ -212,6 +212,8 @@ class PixelHelper:
             return
         try:
             state.flows_seen += 1
+            if host_role(flow.request.pretty_host) is None:
+                return  # the fast path: nearly all traffic is not TikTok's
             recognition = recognise(flow.request.method, flow.request.pretty_url)
         except Exception:
             log.exception("pixelhelper: recognition failed; flow passes unchanged")
@@ -219,7 +221,7 @@ class PixelHelper:
         if recognition is None:
             return
         mode = ctx.options.pixelhelper_mode
-        meta: dict[str, Any] = {"kind": recognition.kind.value}
+        meta: dict[str, Any] = {"kind": recognition.kind.value, "url": flow.request.pretty_url}
         flow.metadata["pixelhelper"] = meta
         try:
             indices = state.add(request_from_flow(flow, "live", state.flows_seen - 1))
@@ -300,9 +302,16 @@ class PixelHelper:
         if self._writer is None:
             return
         try:
-            if "pixelhelper" in flow.metadata or ctx.options.pixelhelper_save_all:
-                self._writer.add(flow)
-                if self._save_file is not None:
-                    self._save_file.flush()
+            meta = flow.metadata.get("pixelhelper")
+            if meta is None and not ctx.options.pixelhelper_save_all:
+                return
+            if meta and meta.get("url") and meta["url"] != flow.request.pretty_url:
+                # Another addon (map_remote, a redirect) rewrote the destination after we saw
+                # it; save the request as the browser sent it so audits still recognise it.
+                flow = flow.copy()
+                flow.request.url = meta["url"]
+            self._writer.add(flow)
+            if self._save_file is not None:
+                self._save_file.flush()
         except Exception:
             log.exception("pixelhelper: could not save flow")

@@ -158,7 +158,10 @@ def _pixels_panel(state: LiveState) -> Panel:
                 Text(code, style="bold"),
                 f"{len(entry.loads)} load(s), {len(entry.events)} event(s)",
             )
-    title = f"Pixels on {state.current_page or 'this page'}"
+    page_url = redact_report(
+        {"url": state.current_page}, state.audit.result.findings, state.settings.show_values
+    )["url"]
+    title = f"Pixels on {page_url or 'this page'}"
     return Panel(table, title=title, title_align="left", border_style="blue")
 
 

@@ -168,10 +168,22 @@ def instructions(host: str, port: int, mode: str) -> str:
 
 
 def run_live(config: ProxyConfig, browser: bool = False) -> int:
-    """Run the proxy in the foreground until Ctrl-C; the child prints the session summary."""
+    """Run the proxy in the foreground until Ctrl-C; the child prints the session summary.
+
+    The child runs in its own session, so a Ctrl-C in the terminal reaches only this process,
+    which passes exactly one SIGINT on (a second one could cut mitmdump's shutdown short).
+    """
     print(instructions(config.host, config.port, config.mode), file=sys.stderr, flush=True)
-    process = subprocess.Popen(config.command())
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the child handles Ctrl-C
+    process = subprocess.Popen(config.command(), start_new_session=True)
+    forwarded = False
+
+    def forward(signum: int, frame: object) -> None:
+        nonlocal forwarded
+        if not forwarded and process.poll() is None:
+            forwarded = True
+            process.send_signal(signal.SIGINT)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     chromium = None
     try:
         if browser:
@@ -179,7 +191,8 @@ def run_live(config: ProxyConfig, browser: bool = False) -> int:
             chromium = launch_browser(config.host, config.port)
         return process.wait()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if chromium is not None and chromium.poll() is None:
             chromium.terminate()
         if process.poll() is None:

@@ -1,0 +1,164 @@
+"""Proxy overhead of the pixelhelper addon, against plain mitmdump measured in the same run.
+
+    python benchmarks/bench_proxy.py [--requests 1500] [--rounds 3]
+
+Everything runs on 127.0.0.1: a local HTTP server, plain `mitmdump` and `mitmdump` with the
+pixelhelper addon (observe mode). Prints:
+  - non-pixel throughput through each proxy and the ratio addon/plain (target >= 0.95);
+  - added latency per pixel request: the addon's decode + inspect time measured in-process
+    on realistic pixel payloads (p50/p99; target p99 < 5 ms), and the p99 round-trip of the
+    same pixel requests through each proxy (TikTok's host mapped to the local server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import socket
+import statistics
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_detectors import payloads  # noqa: E402
+
+from pixelhelper.capture import CapturedRequest  # noqa: E402
+from pixelhelper.live import LiveState  # noqa: E402
+from pixelhelper.proxy import ProxyConfig, free_port, start_background, stop  # noqa: E402
+
+MITMDUMP = [sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()"]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = b"ok"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer  # noqa: N815
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def _plain_proxy(port: int, target: str):  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from pixelhelper.proxy import wait_for_port
+
+    process = subprocess.Popen(
+        [*MITMDUMP, "-q", "--listen-host", "127.0.0.1", "--listen-port", str(port),
+         "--set", "connection_strategy=lazy",
+         "--set", f"map_remote=|http://analytics\\.tiktok\\.com|{target}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    wait_for_port("127.0.0.1", port, process)
+    return process
+
+
+def _drive(port: int, urls: list[tuple[str, bytes | None]], workers: int = 4) -> list[float]:
+    """Send the requests through the proxy on keep-alive connections; return latencies (s)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    chunks = [urls[i::workers] for i in range(workers)]
+
+    def work(chunk: list[tuple[str, bytes | None]]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.connect()
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        local = []
+        for url, body in chunk:
+            start = time.perf_counter()
+            if body is None:
+                conn.request("GET", url)
+            else:
+                conn.request("POST", url, body, {"Content-Type": "text/plain;charset=UTF-8"})
+            conn.getresponse().read()
+            local.append(time.perf_counter() - start)
+        conn.close()
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in chunks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies
+
+
+def _p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{server.server_address[1]}"
+    plain_port, addon_port = free_port(), free_port()
+    plain = _plain_proxy(plain_port, target)
+    config = ProxyConfig(port=addon_port, view="none", summary=False,
+                         extra=["--set", f"map_remote=|http://analytics\\.tiktok\\.com|{target}"])  # fmt: skip
+    addon = start_background(config)
+    site = [(f"{target}/page/{i}", None) for i in range(args.requests)]
+    bodies = payloads(400)
+    pixel = [("http://analytics.tiktok.com/api/v2/pixel", b) for b in bodies]
+    try:
+        _drive(plain_port, site[:200])  # warm up both
+        _drive(addon_port, site[:200])
+        rates: dict[str, list[float]] = {"plain": [], "addon": []}
+        for _ in range(args.rounds):
+            for name, port in (("plain", plain_port), ("addon", addon_port)):
+                start = time.perf_counter()
+                _drive(port, site)
+                rates[name].append(args.requests / (time.perf_counter() - start))
+        pixel_rt = {"plain": _drive(plain_port, pixel, 1), "addon": _drive(addon_port, pixel, 1)}
+    finally:
+        stop(plain)
+        stop(addon)
+        server.shutdown()
+
+    state = LiveState()
+    url = "https://analytics.tiktok.com/api/v2/pixel"
+    headers = (("Content-Type", "text/plain;charset=UTF-8"), ("User-Agent", "Mozilla/5.0"))
+    inspect_ms = []
+    for body in bodies * 3:
+        start = time.perf_counter()
+        state.add(CapturedRequest("POST", url, headers, body, client_ip="127.0.0.1"))
+        inspect_ms.append((time.perf_counter() - start) * 1000)
+
+    best_plain, best_addon = max(rates["plain"]), max(rates["addon"])
+    print(
+        f"non-pixel throughput, plain mitmdump:    {best_plain:8.0f} req/s (best of {args.rounds})"
+    )
+    print(f"non-pixel throughput, with pixelhelper:  {best_addon:8.0f} req/s")
+    print(
+        f"throughput ratio addon/plain:            {best_addon / best_plain:8.3f}  (target >= 0.95)"
+    )
+    print(f"pixel decode+inspect in the addon:       p50 {_p(inspect_ms, 50):.2f} ms, "
+          f"p99 {_p(inspect_ms, 99):.2f} ms  (target p99 < 5 ms)")  # fmt: skip
+    plain_p99 = _p(pixel_rt["plain"], 99) * 1000
+    addon_p99 = _p(pixel_rt["addon"], 99) * 1000
+    print(f"pixel round trip p99, plain / addon:     {plain_p99:.2f} ms / {addon_p99:.2f} ms "
+          f"(added {addon_p99 - plain_p99:+.2f} ms, ratio {addon_p99 / plain_p99:.2f})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

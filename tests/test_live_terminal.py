@@ -1,0 +1,116 @@
+"""`pixelhelper live` in a real terminal (tmux), read back from the screen."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+
+import pytest
+
+from pixelhelper.proxy import free_port
+
+from e2e_support import tmux_available
+from flowfactory import hit
+
+pytestmark = pytest.mark.skipif(
+    not tmux_available(), reason="tmux is not installed (apt-get install -y tmux)"
+)
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+
+
+def _screen(session: str) -> str:
+    return _tmux("capture-pane", "-p", "-t", session)
+
+
+def _wait_for(session: str, text: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _screen(session)
+        if text in screen:
+            return screen
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} never appeared on screen:\n{screen}")
+
+
+def _send_beacon(port: int, body: dict) -> int:
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{port}"})
+    )
+    request = urllib.request.Request(
+        "http://analytics.tiktok.com/api/v2/pixel",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "text/plain;charset=UTF-8"},
+        method="POST",
+    )
+    with opener.open(request, timeout=10) as response:
+        return response.status
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_live_view_in_a_terminal(tmp_path, width):
+    port = free_port()
+    session = f"ph-{uuid.uuid4().hex[:8]}"
+    command = (
+        f"{shlex.quote(sys.executable)} -m pixelhelper live --port {port} --mode block "
+        f"--save {shlex.quote(str(tmp_path / 's.flow'))}"
+    )
+    _tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", "24", command)
+    try:
+        _wait_for(session, "waiting for pixel traffic")
+        assert "127.0.0.1" in _screen(session)
+        page = "https://shop.example.com/thanks?email=jane.doe%40example.com"
+        assert (
+            _send_beacon(
+                port,
+                hit(
+                    "Purchase",
+                    page=page,
+                    event_id="o-1",
+                    properties={"value": 24.9, "currency": "USD"},
+                ),
+            )
+            == 200
+        )
+        screen = _wait_for(session, "Purchase")
+        assert "CQ8PJ3RC77U4LT2MKR2G"[:10] in screen
+        assert "mode block" in screen
+        assert "jane.doe" not in screen
+        assert all(len(line) <= width for line in screen.splitlines())
+        _tmux("send-keys", "-t", session, "C-c")
+        summary = _wait_for(session, "Findings:")
+        assert "pixelhelper audit" in summary or "Page" in summary
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    assert (tmp_path / "s.flow").stat().st_size > 0
+
+
+def test_lines_when_stdout_is_not_a_terminal(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pixelhelper", "live", "--port", str(port), "--mode", "block"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        from pixelhelper.proxy import wait_for_port
+
+        wait_for_port("127.0.0.1", port, process)  # type: ignore[arg-type]
+        _send_beacon(port, hit("ViewContent", page="https://shop.example.com/p"))
+        time.sleep(0.5)
+    finally:
+        process.send_signal(2)
+        out, err = process.communicate(timeout=30)
+    assert "Point" not in out and "proxy on http://127.0.0.1" in err  # instructions on stderr
+    first = out.splitlines()[0]
+    assert "ViewContent" in first and "pixel" in first
+    assert "Findings:" in out  # the session summary after Ctrl-C

@@ -1,0 +1,87 @@
+"""`pixelhelper scan` end to end, and the proxy helpers it relies on."""
+
+from __future__ import annotations
+
+import json
+
+from pixelhelper.cli import main
+from pixelhelper.proxy import ProxyConfig, ca_spki_hash, instructions
+
+from e2e_support import needs_chromium, site_server
+
+
+@needs_chromium
+def test_scan_records_and_audits(tmp_path, capsys):
+    save = tmp_path / "scan.flow"
+    with site_server() as base:
+        code = main(
+            [
+                "scan",
+                f"{base}/index.html",
+                f"{base}/product.html",
+                "--click",
+                "#add-to-cart",
+                "--click",
+                "#book",
+                "--wait",
+                "0.5",
+                "--mode",
+                "block",
+                "--save",
+                str(save),
+                "--format",
+                "json",
+            ]
+        )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    report = json.loads(captured.out)
+    assert report["sources"][0]["path"] == str(save)
+    names = [e["event"] for e in report["events"]]
+    assert names.count("Pageview") == 2 and "AddToCart" in names and "Click" in names
+    assert any(
+        f["rule"] == "sensitive-health" and f["severity"] == "critical" for f in report["findings"]
+    )
+
+
+@needs_chromium
+def test_scan_reports_unreachable_pages(tmp_path, capsys):
+    code = main(
+        [
+            "scan",
+            "http://127.0.0.1:9/nothing-listens-here",
+            "--wait",
+            "0",
+            "--timeout",
+            "5",
+            "--save",
+            str(tmp_path / "x.flow"),
+            "--format",
+            "json",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "nothing-listens-here" in captured.err
+    assert json.loads(captured.out)["events"] == []
+
+
+def test_proxy_command_is_local_and_lazy():
+    command = ProxyConfig(port=9999, mode="block", save="s.flow").command()
+    assert command[command.index("--listen-host") + 1] == "127.0.0.1"
+    assert "connection_strategy=lazy" in command
+    assert "pixelhelper_mode=block" in command and "pixelhelper_save=s.flow" in command
+
+
+def test_instructions_warn_about_all_interfaces():
+    assert "WARNING" in instructions("0.0.0.0", 8080, "observe")
+    assert "WARNING" not in instructions("127.0.0.1", 8080, "observe")
+
+
+def test_spki_hash_of_a_ca(tmp_path):
+    from mitmproxy.certs import CertStore
+
+    CertStore.from_store(tmp_path, "mitmproxy", 2048)
+    digest = ca_spki_hash(tmp_path)
+    assert digest and len(digest) == 44 and digest.endswith("=")
+    assert ca_spki_hash(tmp_path / "missing") is None
