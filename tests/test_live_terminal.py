@@ -23,7 +23,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+    proc = subprocess.run(["tmux", *args], capture_output=True, text=True)
+    assert proc.returncode == 0, f"tmux {' '.join(args)}: {proc.stderr}"
+    return proc.stdout
 
 
 def _screen(session: str) -> str:
@@ -63,7 +65,8 @@ def test_live_view_in_a_terminal(tmp_path, width):
         f"{shlex.quote(sys.executable)} -m pixelhelper live --port {port} --mode block "
         f"--save {shlex.quote(str(tmp_path / 's.flow'))}"
     )
-    _tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", "24", command)
+    # "; sleep 30" keeps the pane (and what it printed) readable if the command ends early
+    _tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", "24", f"{command}; sleep 30")
     try:
         _wait_for(session, "waiting for pixel traffic")
         assert "127.0.0.1" in _screen(session)
