@@ -57,6 +57,11 @@ class Page:
     pixels: dict[str, PixelOnPage] = field(default_factory=dict)
     other: list[int] = field(default_factory=list)
 
+    def copy(self) -> Page:
+        """A deep copy, so readers can add to it without touching the session."""
+        pixels = {c: PixelOnPage(c, list(e.loads), list(e.events)) for c, e in self.pixels.items()}
+        return Page(self.url, pixels, list(self.other))
+
     def pixel(self, code: str) -> PixelOnPage:
         """Return (creating if new) the entry for `code` on this page."""
         if code not in self.pixels:
@@ -65,17 +70,23 @@ class Page:
 
 
 class Session:
-    """Pages and pixels of a capture, updated one event at a time."""
+    """Pages and pixels of a capture, updated one event at a time.
+
+    A page is one visit: when the loader of a pixel arrives again for a URL whose visit already
+    has that pixel's loads and events, a reload or a return to the page started a new visit.
+    """
 
     def __init__(self) -> None:
-        self._pages: dict[str, Page] = {}
+        self._visits: list[Page] = []
+        self._latest: dict[str, Page] = {}
         self._pending: dict[tuple[str, str], list[int]] = {}
         self._pending_page: dict[int, str] = {}
 
-    def _page(self, url: str) -> Page:
-        if url not in self._pages:
-            self._pages[url] = Page(url)
-        return self._pages[url]
+    def _page(self, url: str, new_visit: bool = False) -> Page:
+        if new_visit or url not in self._latest:
+            self._latest[url] = Page(url)
+            self._visits.append(self._latest[url])
+        return self._latest[url]
 
     def add(self, index: int, event: PixelEvent) -> None:
         """Place event number `index` on its page."""
@@ -88,14 +99,16 @@ class Session:
         if event.kind == "script":
             return
         url = page_key(event.page_url)
-        page = self._page(url)
         code = event.pixel_code
         if not code:
-            page.other.append(index)
+            self._page(url).other.append(index)
             return
+        waiting = self._pending.pop((_origin(url), code), None)
+        current = self._latest.get(url)
+        seen = current.pixels.get(code) if current else None
+        page = self._page(url, new_visit=bool(waiting and seen and seen.loads and seen.events))
         entry = page.pixel(code)
         entry.events.append(index)
-        waiting = self._pending.pop((_origin(url), code), None)
         if waiting:
             entry.loads.extend(waiting)
             for load in waiting:
@@ -103,15 +116,20 @@ class Session:
 
     @property
     def pages(self) -> list[Page]:
-        """Pages in first-seen order, with loads still waiting for a hit on their own page."""
-        pages = dict(self._pages)
+        """Visits in first-seen order; loads still waiting for a hit appear on their own page.
+
+        Built fresh on every call from copies, so reading it never changes the session.
+        """
+        pages = [page.copy() for page in self._visits]
+        by_url = {page.url: page for page in pages}
         for (_, code), loads in self._pending.items():
             for load in loads:
                 url = self._pending_page.get(load, "")
-                page = pages.get(url) or Page(url)
-                pages[url] = page
-                page.pixel(code).loads.append(load)
-        return list(pages.values())
+                if url not in by_url:
+                    by_url[url] = Page(url)
+                    pages.append(by_url[url])
+                by_url[url].pixel(code).loads.append(load)
+        return pages
 
     def pixel_totals(self) -> dict[str, tuple[int, int]]:
         """Pixel code -> (loads, events) over the whole session, in first-seen order."""
