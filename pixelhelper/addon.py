@@ -55,6 +55,17 @@ def blocked_response(flow: http.HTTPFlow, kind: Kind) -> http.Response:
     return http.Response.make(200, b"", headers)
 
 
+class _NoteHandler(logging.Handler):
+    """Sends log records to the live view's note area instead of the terminal."""
+
+    def __init__(self, state: LiveState) -> None:
+        super().__init__(logging.WARNING)
+        self.state = state
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.state.note(record.getMessage())
+
+
 class PixelHelper:
     """mitmproxy addon: live TikTok Pixel Helper."""
 
@@ -65,6 +76,7 @@ class PixelHelper:
         self._save_file: IO[bytes] | None = None
         self._live: Live | None = None
         self._view = "none"
+        self._log_handler: logging.Handler | None = None
 
     # ------------------------------------------------------------------ options
 
@@ -164,6 +176,10 @@ class PixelHelper:
         self._view = view
         if view == "live" and self.state is not None:
             state = self.state
+            # Our own log records would print over the full-screen view: show them in it.
+            self._log_handler = _NoteHandler(state)
+            log.addHandler(self._log_handler)
+            log.propagate = False
             self._live = Live(
                 console=console,
                 get_renderable=lambda: render_live(state, console.size.height),
@@ -180,6 +196,10 @@ class PixelHelper:
             if self._live is not None:
                 self._live.stop()
                 self._live = None
+            if self._log_handler is not None:
+                log.removeHandler(self._log_handler)
+                log.propagate = True
+                self._log_handler = None
             if self._save_file is not None:
                 self._save_file.close()
                 self._save_file = None

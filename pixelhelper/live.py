@@ -227,9 +227,12 @@ def _status_line(state: LiveState) -> Text:
         text.append(f"  blocked {state.blocked}")
     if state.redacted:
         text.append(f"  redacted {state.redacted}")
+    text.append("  findings")
     for severity in SEVERITIES:
         if counts.get(severity):
-            text.append(f"  {counts[severity]} {severity}", SEVERITY_STYLE[severity])
+            text.append(f" {counts[severity]}{severity[0].upper()}", SEVERITY_STYLE[severity])
+    if not counts:
+        text.append(" 0")
     if settings.save:
         text.append(f"  saving {settings.save}", "dim")
     return text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections.abc import Sequence
 from typing import Any
 
@@ -173,8 +174,10 @@ def _renderables(report: dict[str, Any]) -> list[RenderableType]:
     return out
 
 
-def render(report: dict[str, Any], color: bool = False, width: int = 120) -> str:
-    """Render the text report; `color` adds ANSI styles for terminals."""
+def render(report: dict[str, Any], color: bool = False, width: int | None = None) -> str:
+    """Render the text report; `color` adds ANSI styles and fits the terminal's width."""
+    if width is None:
+        width = shutil.get_terminal_size((120, 24)).columns if color else 120
     buffer = io.StringIO()
     console = Console(
         file=buffer,
