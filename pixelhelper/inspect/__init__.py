@@ -22,6 +22,15 @@ from pixelhelper.models import Finding, PixelEvent
 from pixelhelper.session import Session
 
 
+def clear_caches() -> None:
+    """Forget every memoised decomposition and verdict (benchmarks start each pass cold)."""
+    from pixelhelper.inspect import detectors, fields, health, sensitive
+
+    for cached in (fields.decompose, fields.split_url, health.singular, detectors._key_words,
+                   detectors._real_domain, sensitive._url_path_words):  # fmt: skip
+        cached.cache_clear()
+
+
 def all_rules() -> dict[str, Rule]:
     """Every rule id a report can contain: setup rules, then sensitive-data detectors."""
     setup = {k: r for k, r in RULES.items() if r.scope != "detector"}

@@ -93,15 +93,17 @@ _PHONE_TEXT = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|call|whatsapp|sm
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+.,/-])(\+?\(?\d[\d\s().\-/]{5,22}\d)(?![\w.,/-]*\d)")
 _DIGIT_RUN = re.compile(r"\d{3}")
 _ANY_DIGIT = re.compile(r"\d")
+_DIGIT_PAIR = re.compile(r"\d\d")
 _LETTERS = re.compile(r"[A-Za-z]{3}")
 _EPOCH_MS = re.compile(r"^1[5-9]\d{11}$")
+_PHONE_DIGITS = re.compile(r"\d[\d\s().\-/]{5,}\d")  # a run a national number could fill
 
 
 def _phone_context(f: TextField) -> bool:
     words = key_words(f)
     if words & _PHONE_KEYS or any(p in _PHONE_KEYS for p in f.parents[-2:]):
         return True
-    return bool(_PHONE_TEXT.search(f.text))
+    return _PHONE_DIGITS.search(f.text) is not None and bool(_PHONE_TEXT.search(f.text))
 
 
 def detect_phone(f: TextField, ctx: Context) -> list[Hit]:
@@ -171,7 +173,7 @@ def card_brand(digits: str) -> str | None:
 def detect_card(f: TextField, ctx: Context) -> list[Hit]:
     """Payment card numbers: 13-19 digits, a real IIN range and length, a valid Luhn sum."""
     text = f.text
-    if len(text) < 13 or not _DIGIT_RUN.search(text):
+    if len(text) < 13 or not _DIGIT_RUN.search(text):  # every card has a run of 3+ digits
         return []
     hits = []
     id_key = bool(key_words(f) & _ID_KEYS)
@@ -205,8 +207,11 @@ _NINO_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 def detect_national_id(f: TextField, ctx: Context) -> list[Hit]:
     """US SSN (formatted, or 9 digits under an ssn key), Brazilian CPF, UK National Insurance."""
     text = f.text
+    if len(text) < 9 or not _DIGIT_PAIR.search(text):  # every id here has 9+ chars, 2+ digits
+        return []
     hits = []
-    for match in _SSN.finditer(text):
+    formatted_ssn = _DIGIT_RUN.search(text) is not None and ("-" in text or " " in text)
+    for match in _SSN.finditer(text) if formatted_ssn else ():
         value = match.group(0)
         if ssn.is_valid("".join(match.groups())):
             hits.append(Hit("national_id", value, "US Social Security number"))
@@ -214,7 +219,7 @@ def detect_national_id(f: TextField, ctx: Context) -> list[Hit]:
         for match in _SSN_PLAIN.finditer(text):
             if ssn.is_valid(match.group(1)):
                 hits.append(Hit("national_id", match.group(1), "US Social Security number"))
-    for match in _CPF.finditer(text):
+    for match in _CPF.finditer(text) if "." in text and "-" in text else ():
         if cpf.is_valid(match.group(1)):
             hits.append(Hit("national_id", match.group(1), "Brazilian CPF number"))
     for match in _NINO.finditer(text):
@@ -281,6 +286,8 @@ def detect_street_address(f: TextField, ctx: Context) -> list[Hit]:
     """Street addresses: a house number and a street type, or text under an address key."""
     if f.key in _ADDRESS_KEYS and _LETTERS.search(f.text):
         return [Hit("street_address", f.text.strip(), "street address")]
+    if " " not in f.text:
+        return []
     match = _STREET.search(f.text)
     return [Hit("street_address", match.group(0), "street address")] if match else []
 
@@ -343,7 +350,7 @@ def pattern_hits(field_: TextField, ctx: Context) -> list[Hit]:
     hits: list[Hit] = []
     for detector in TEXT_DETECTORS:
         hits.extend(detector(field_, ctx))
-    if _ANY_DIGIT.search(field_.text):
+    if len(field_.text) >= 5 and _ANY_DIGIT.search(field_.text):
         for detector in DIGIT_DETECTORS:
             hits.extend(detector(field_, ctx))
     return hits

@@ -16,8 +16,8 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from pixelhelper.models import PixelEvent
@@ -39,8 +39,7 @@ _B64 = re.compile(r"^[A-Za-z0-9+/_-]{16,}={0,2}$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 
 
-@dataclass(frozen=True, slots=True)
-class TextField:
+class TextField(NamedTuple):
     """One piece of text to inspect.
 
     Attributes:
@@ -56,10 +55,6 @@ class TextField:
     parents: tuple[str, ...]
     text: str
     carrier: str
-
-
-def _join(location: str, key: str) -> str:
-    return f"{location}.{key}" if location else key
 
 
 def _is_url(text: str) -> bool:
@@ -80,96 +75,148 @@ def _b64_text(text: str) -> str | None:
     return decoded if decoded and printable / len(decoded) > 0.95 else None
 
 
+# A string's decomposition: (location suffix, extra parent keys, decoded text) triples.
+Pieces = tuple[tuple[str, tuple[str, ...], str], ...]
+
+
+def _structure_pieces(value: Any, depth: int) -> list[tuple[str, tuple[str, ...], str]]:
+    """Decompose parsed JSON (found inside a string) relative to that string's location."""
+    out: list[tuple[str, tuple[str, ...], str]] = []
+    if depth > MAX_DEPTH:
+        return out
+    if isinstance(value, dict):
+        for key, child in value.items():
+            name = str(key)
+            lower = name.lower()
+            if lower in SDK_KEYS:
+                continue
+            for suffix, parents, text in _structure_pieces(child, depth + 1):
+                out.append((f".{name}{suffix}", (lower, *parents), text))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            for suffix, parents, text in _structure_pieces(child, depth + 1):
+                out.append((f"[{i}]{suffix}", parents, text))
+    elif isinstance(value, str):
+        out.extend(decompose(value, depth))
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        text = repr(value)
+        if len(text) >= 6:
+            out.append(("", (), text))
+    return out
+
+
+@lru_cache(maxsize=65536)
+def decompose(text: str, depth: int = 0) -> Pieces:
+    """The plain texts hidden in one string: JSON inside it, URL parts, percent-encoding and
+    base64, each with where it sits relative to the string.
+
+    Memoised: payloads repeat the same strings (page URLs, titles, names) in hit after hit.
+    """
+    stripped = text.strip()
+    if not stripped or depth > MAX_DEPTH:
+        return ()
+    if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
+        try:
+            parsed = json.loads(stripped)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict | list):
+            pieces = _structure_pieces(parsed, depth + 1)
+            # a dict's keys start with "." relative to the string's own location
+            return tuple(pieces)
+    if _is_url(stripped):
+        path, params = split_url(stripped)
+        out: list[tuple[str, tuple[str, ...], str]] = [("", (), path)] if path else []
+        for marker, name, value in params:
+            if name is None:
+                out.append(("#", (), value))
+            else:
+                for suffix, parents, piece in decompose(value, 1):
+                    out.append((f"{marker}{name}{suffix}", (name.lower(), *parents), piece))
+        return tuple(out)
+    if _PCT.search(stripped):
+        stripped = unquote_plus(stripped)
+    out = [("", (), stripped)]
+    decoded = _b64_text(stripped)
+    if decoded is not None:
+        out.extend((f"(base64){s}", p, t) for s, p, t in decompose(decoded, depth + 1))
+    return tuple(out)
+
+
 class _Walker:
     def __init__(self) -> None:
         self.out: list[TextField] = []
 
-    def node(
-        self, value: Any, location: str, parents: tuple[str, ...], carrier: str | None, depth: int
-    ) -> None:
+    def node(self, value: Any, location: str, parents: tuple[str, ...], depth: int) -> None:
         if depth > MAX_DEPTH:
             return
         if isinstance(value, dict):
             for key, child in value.items():
                 name = str(key)
                 lower = name.lower()
-                if lower in SDK_KEYS:
+                if lower in SDK_KEYS or child is None or child is True or child is False:
                     continue
-                self.node(child, _join(location, name), (*parents, lower), carrier, depth + 1)
+                where = f"{location}.{name}" if location else name
+                if isinstance(child, str):  # leaves inline: most nodes are strings
+                    self.text(child, where, (*parents, lower), child)
+                else:
+                    self.node(child, where, (*parents, lower), depth + 1)
         elif isinstance(value, list):
             for i, child in enumerate(value):
-                self.node(child, f"{location}[{i}]", parents, carrier, depth + 1)
+                self.node(child, f"{location}[{i}]", parents, depth + 1)
         elif isinstance(value, str):
-            self.text(value, location, parents, carrier or value, depth)
+            self.text(value, location, parents, value)
         elif isinstance(value, int | float) and not isinstance(value, bool):
             text = repr(value)
             if len(text) >= 6:  # phones, cards and coordinates as numbers; skip small counts
-                self.emit(location, parents, text, carrier or text)
+                self.emit(location, parents, text, text)
 
     def emit(self, location: str, parents: tuple[str, ...], text: str, carrier: str) -> None:
         self.out.append(TextField(location, parents[-1] if parents else "", parents, text, carrier))
 
-    def text(
-        self, text: str, location: str, parents: tuple[str, ...], carrier: str, depth: int
-    ) -> None:
-        stripped = text.strip()
-        if not stripped:
-            return
-        if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
-            try:
-                parsed = json.loads(stripped)
-            except ValueError:
-                parsed = None
-            if isinstance(parsed, dict | list):
-                self.node(parsed, location, parents, carrier, depth + 1)
-                return
-        if _is_url(stripped):
-            self.url(stripped, location, parents, carrier)
-            return
-        if _PCT.search(stripped):
-            stripped = unquote_plus(stripped)
-        self.emit(location, parents, stripped, carrier)
-        decoded = _b64_text(stripped)
-        if decoded is not None:
-            self.text(decoded, f"{location}(base64)", parents, carrier, depth + 1)
+    def text(self, text: str, location: str, parents: tuple[str, ...], carrier: str) -> None:
+        for suffix, extra, piece in decompose(text):
+            if extra:
+                self.emit(location + suffix, parents + extra, piece, carrier)
+            else:
+                self.emit(location + suffix, parents, piece, carrier)
 
-    def url(self, url: str, location: str, parents: tuple[str, ...], carrier: str) -> None:
-        if url.lower().startswith(("http%3a", "https%3a")):
-            url = unquote(url)
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            self.emit(location, parents, unquote(url), carrier)
-            return
-        path = unquote(parts.path)
-        if path.strip("/"):
-            self.emit(location, parents, path, carrier)
-        for query, marker in ((parts.query, "?"), (parts.fragment, "#")):
-            if not query:
-                continue
-            pairs = parse_qsl(query, keep_blank_values=True)
-            if not pairs and marker == "#":
-                self.emit(f"{location}#", parents, unquote(query), carrier)
-            for name, value in pairs:
-                if value:
-                    self.text(
-                        value, f"{location}{marker}{name}", (*parents, name.lower()), carrier, 1
-                    )
+
+@lru_cache(maxsize=8192)
+def split_url(url: str) -> tuple[str, tuple[tuple[str, str | None, str], ...]]:
+    """A URL's decoded path and its non-empty query/fragment parameters (memoised: the same
+    page URL recurs in every hit sent from that page)."""
+    if url.lower().startswith(("http%3a", "https%3a")):
+        url = unquote(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return unquote(url), ()
+    path = unquote(parts.path)
+    params: list[tuple[str, str | None, str]] = []
+    for query, marker in ((parts.query, "?"), (parts.fragment, "#")):
+        if not query:
+            continue
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if not pairs and marker == "#":
+            params.append((marker, None, unquote(query)))
+        params.extend((marker, name, value) for name, value in pairs if value)
+    return (path if path.strip("/") else ""), tuple(params)
 
 
 def event_fields(event: PixelEvent) -> list[TextField]:
     """Every text field of an event worth inspecting, decoded, with its location."""
     walker = _Walker()
     if event.payload is not None:
-        walker.node(event.payload, "", (), None, 0)
+        walker.node(event.payload, "", (), 0)
     elif event.page_url:
-        walker.text(event.page_url, "page_url", ("page_url",), event.page_url, 0)
+        walker.text(event.page_url, "page_url", ("page_url",), event.page_url)
     if "?" in event.url:
         query = urlsplit(event.url).query
         for name, value in parse_qsl(query, keep_blank_values=True):
             if value and name.lower() not in SDK_KEYS and name != "sdkid":
-                walker.text(value, f"url?{name}", ("url", name.lower()), value, 1)
+                walker.text(value, f"url?{name}", ("url", name.lower()), value)
     for name, value in event.cookies.items():
         if value and value != "<redacted>" and name not in ("_ttp", "_tt_enable_cookie"):
-            walker.text(value, f"cookies.{name}", ("cookies", name.lower()), value, 1)
+            walker.text(value, f"cookies.{name}", ("cookies", name.lower()), value)
     return walker.out

@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _TOKEN = re.compile(r"[a-z0-9]+")
 _UPPER = re.compile(r"[A-Z]")
+_LETTER = re.compile(r"[A-Za-z]")
 
 
+@lru_cache(maxsize=65536)
 def singular(token: str) -> str:
     """A crude, consistent singular: applied to lexicon and text alike, so it only must agree."""
     if not token.endswith("s"):
@@ -92,9 +94,11 @@ class Lexicon:
 
         Unambiguous terms count as context too, so "HIV" lets "PrEP" through.
         """
-        words = tokens(text)
         found: list[tuple[Term, str]] = []
         context: set[str] = set()
+        if not _LETTER.search(text):
+            return found, context  # numbers and ids: no word to match
+        words = tokens(text)
         i = 0
         while i < len(words):
             candidates = self._index.get(words[i])

@@ -15,12 +15,13 @@ Severity mapping (documented in the README):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from pixelhelper.inspect.detectors import Context, Hit, pattern_hits
 from pixelhelper.inspect.fields import TextField, event_fields
 from pixelhelper.inspect.health import HealthHit, Lexicon, default_lexicon
-from pixelhelper.inspect.identities import KnownIdentities
+from pixelhelper.inspect.identities import IdentityMatch, KnownIdentities
 from pixelhelper.inspect.rules import describe
 from pixelhelper.models import Finding, PixelEvent, Severity
 from pixelhelper.redact import mask
@@ -79,8 +80,13 @@ def region_for(event: PixelEvent, default: str | None) -> str:
     return "US"
 
 
+@lru_cache(maxsize=4096)
+def _url_path_words(url: str) -> str:
+    return urlsplit(url).path.replace("/", " ")
+
+
 def _page_text(event: PixelEvent) -> str:
-    parts = [urlsplit(event.page_url or "").path.replace("/", " ")]
+    parts = [_url_path_words(event.page_url or "")]
     metadata = event.action.metadata if event.action and event.action.metadata else {}
     meta = metadata.get("meta")
     if isinstance(meta, dict) and isinstance(meta.get("title"), str):
@@ -114,6 +120,9 @@ def _in_advanced_matching(field: TextField) -> bool:
     return field.location.startswith(("context.user.", "user.")) or "user" in field.parents[:1]
 
 
+_FieldHits = tuple[list[Hit], list[HealthHit], list[tuple[str, IdentityMatch]]]
+
+
 class SensitiveDataDetector:
     """All sensitive-data detectors over one event."""
 
@@ -126,19 +135,29 @@ class SensitiveDataDetector:
         self.region = region
         self.identities = identities
         self.lexicon = lexicon or default_lexicon()
-        self._cache: dict[tuple[object, ...], tuple[list[Hit], list[HealthHit]]] = {}
+        self._cache: dict[tuple[object, ...], _FieldHits] = {}
+        self._page_context: dict[str, bool] = {}
 
     def findings(self, index: int | None, event: PixelEvent) -> list[Finding]:
         """Sensitive-data findings of one event, one per (category, location, value)."""
-        page_context = self.lexicon.has_context(_page_text(event))
+        page_text = _page_text(event)
+        page_context = self._page_context.get(page_text)
+        if page_context is None:
+            page_context = self.lexicon.has_context(page_text)
+            if len(self._page_context) >= _CACHE_LIMIT:
+                self._page_context.clear()
+            self._page_context[page_text] = page_context
         ctx = Context(region=region_for(event, self.region), page_health_context=page_context)
         out: dict[tuple[str, str, str], Finding] = {}
         for field in event_fields(event):
+            hits, health, identity = self._hits(field, ctx)
+            if not (hits or health or identity):
+                continue  # the common case: nothing in this field
             for finding in self.field_findings(index, event, field, ctx):
                 out.setdefault((finding.category, finding.location, finding.value or ""), finding)
         return list(out.values())
 
-    def _hits(self, field: TextField, ctx: Context) -> tuple[list[Hit], list[HealthHit]]:
+    def _hits(self, field: TextField, ctx: Context) -> _FieldHits:
         """Detector results for a field, memoised: real sessions repeat the same page URLs,
         titles, product names and parameter values in hit after hit."""
         key = (field.text, field.key, field.parents, ctx.region, ctx.page_health_context)
@@ -147,6 +166,7 @@ class SensitiveDataDetector:
             cached = (
                 pattern_hits(field, ctx),
                 self.lexicon.find(field.text, ctx.page_health_context),
+                self.identities.lookup(field.text) if self.identities else [],
             )
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
@@ -157,9 +177,7 @@ class SensitiveDataDetector:
         self, index: int | None, event: PixelEvent, field: TextField, ctx: Context
     ) -> Iterable[Finding]:
         """Findings in a single text field."""
-        hits, health_hits = self._hits(field, ctx)
-        if not (hits or health_hits or self.identities):
-            return
+        hits, health_hits, identity_hits = self._hits(field, ctx)
         common = {"event": index, "type": "sensitive", "location": field.location,
                   "carrier": field.carrier, "pixel_code": event.pixel_code}  # fmt: skip
         for hit in hits:
@@ -184,15 +202,14 @@ class SensitiveDataDetector:
                 "information shared with an ad platform can breach HIPAA, the FTC Health Breach "
                 "Notification Rule and GDPR Art. 9.",
             )
-        if self.identities:
-            for digest, match in self.identities.lookup(field.text):
-                yield Finding(
-                    **common,
-                    rule="sensitive-hashed-identity",
-                    category="hashed_identity",
-                    severity="medium" if _in_advanced_matching(field) else "high",
-                    value=digest,
-                    message=f"{match.algorithm.upper()} of known test {match.kind} "
-                    f"{mask(match.identity, match.kind)} ({match.variant}): this identity "
-                    "reached TikTok.",
-                )
+        for digest, match in identity_hits:
+            yield Finding(
+                **common,
+                rule="sensitive-hashed-identity",
+                category="hashed_identity",
+                severity="medium" if _in_advanced_matching(field) else "high",
+                value=digest,
+                message=f"{match.algorithm.upper()} of known test {match.kind} "
+                f"{mask(match.identity, match.kind)} ({match.variant}): this identity "
+                "reached TikTok.",
+            )
