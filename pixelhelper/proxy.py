@@ -136,9 +136,11 @@ def ca_spki_hash(confdir: Path | None = None) -> str | None:
     return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
-def launch_browser(host: str, port: int) -> subprocess.Popen[bytes]:
-    """A visible Chromium with a fresh profile, proxied through pixelhelper, trusting only
-    mitmproxy's CA in addition to the system's."""
+def launch_browser(
+    host: str, port: int, url: str | None = None, headless: bool = False
+) -> subprocess.Popen[bytes]:
+    """A Chromium with a fresh profile, proxied through pixelhelper, trusting mitmproxy's CA
+    by its public key (SPKI) rather than ignoring certificate errors altogether."""
     if not Path(CHROMIUM).exists():
         raise PixelHelperError(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     profile = tempfile.mkdtemp(prefix="pixelhelper-profile-")
@@ -149,6 +151,10 @@ def launch_browser(host: str, port: int) -> subprocess.Popen[bytes]:
         args.append(f"--ignore-certificate-errors-spki-list={spki}")
     if os.geteuid() == 0:
         args.append("--no-sandbox")
+    if headless:
+        args += ["--headless=new", "--disable-gpu"]
+    if url:
+        args.append(url)
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

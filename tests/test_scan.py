@@ -85,3 +85,33 @@ def test_spki_hash_of_a_ca(tmp_path):
     digest = ca_spki_hash(tmp_path)
     assert digest and len(digest) == 44 and digest.endswith("=")
     assert ca_spki_hash(tmp_path / "missing") is None
+
+
+@needs_chromium
+def test_browser_option_trusts_only_the_proxy_ca(tmp_path):
+    """`live --browser`'s Chromium: proxied, and HTTPS to TikTok works through mitmproxy's CA
+    (trusted by SPKI, not by ignoring errors), so the pixel's beacons reach the addon."""
+    import time
+
+    from pixelhelper.audit import audit_paths
+    from pixelhelper.proxy import launch_browser
+
+    from e2e_support import running_proxy
+
+    with site_server() as base, running_proxy(tmp_path, "block") as proxy:
+        browser = launch_browser("127.0.0.1", proxy.port, f"{base}/index.html", headless=True)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not _has_pageview(tmp_path / "session.flow"):
+                time.sleep(0.5)
+        finally:
+            browser.terminate()
+            browser.wait(10)
+    events = audit_paths([tmp_path / "session.flow"]).events
+    assert any(e.event == "Pageview" for e in events)
+
+
+def _has_pageview(path) -> bool:  # type: ignore[no-untyped-def]
+    from pixelhelper.audit import audit_paths
+
+    return path.exists() and any(e.event == "Pageview" for e in audit_paths([path]).events)
