@@ -190,8 +190,7 @@ def _emit(result: AuditResult, args: argparse.Namespace) -> int:
 
 
 def _proxy_config(args: argparse.Namespace, port: int) -> ProxyConfig:
-    _inspect_options(args)  # validate early: a bad identities file is a usage error
-    if args.known_identities:
+    if args.known_identities:  # fail here, with a clear message, not inside mitmdump
         KnownIdentities.from_file(args.known_identities)
     return ProxyConfig(
         host=args.listen_host,
