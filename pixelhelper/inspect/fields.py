@@ -99,10 +99,20 @@ def _structure_pieces(value: Any, depth: int) -> list[tuple[str, tuple[str, ...]
     elif isinstance(value, str):
         out.extend(decompose(value, depth))
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        text = repr(value)
-        if len(text) >= 6:
-            out.append(("", (), text))
+        number = _number_text(value)
+        if number:
+            out.append(("", (), number))
     return out
+
+
+def _number_text(value: int | float) -> str | None:
+    """Numbers worth inspecting: long integers (phones, cards, ids sent as numbers) and floats
+    with 3+ decimals (coordinates). Prices and counts can hold no personal data."""
+    if isinstance(value, int):
+        return str(value) if abs(value) >= 100_000 else None
+    text = repr(value)
+    _, _, decimals = text.partition(".")
+    return text if len(decimals) >= 3 and "e" not in decimals else None
 
 
 @lru_cache(maxsize=65536)
@@ -167,8 +177,8 @@ class _Walker:
         elif isinstance(value, str):
             self.text(value, location, parents, value)
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            text = repr(value)
-            if len(text) >= 6:  # phones, cards and coordinates as numbers; skip small counts
+            text = _number_text(value)
+            if text:
                 self.emit(location, parents, text, text)
 
     def emit(self, location: str, parents: tuple[str, ...], text: str, carrier: str) -> None:

@@ -1,0 +1,60 @@
+import base64
+import json
+
+from pixelhelper.inspect.fields import event_fields
+from pixelhelper.models import PixelEvent
+
+
+def _fields(payload):
+    event = PixelEvent(
+        source="t",
+        flow=0,
+        kind="pixel",
+        method="POST",
+        endpoint="api/v2/pixel",
+        url="https://analytics.tiktok.com/api/v2/pixel",
+        payload=payload,
+    )
+    return {f.location: f.text for f in event_fields(event)}
+
+
+def test_urls_are_split_into_path_and_decoded_parameters():
+    got = _fields(
+        {"context": {"page": {"url": "https://a.example/p/x?email=j%40a.example&q=a+b#frag=1"}}}
+    )
+    assert got == {
+        "context.page.url": "/p/x",
+        "context.page.url?email": "j@a.example",
+        "context.page.url?q": "a b",
+        "context.page.url#frag": "1",
+    }
+
+
+def test_json_inside_strings_and_base64_are_unwrapped():
+    blob = base64.b64encode(json.dumps({"who": "someone"}).encode()).decode()
+    got = _fields(
+        {
+            "auto_collected_properties": {
+                "content_data": {"meta": json.dumps({"title": "Home"}), "state": blob}
+            }
+        }
+    )
+    assert got["auto_collected_properties.content_data.meta.title"] == "Home"
+    assert got["auto_collected_properties.content_data.state(base64).who"] == "someone"
+
+
+def test_sdk_bookkeeping_is_skipped_and_numbers_are_filtered():
+    got = _fields(
+        {
+            "message_id": "messageId-1-2",
+            "context": {"session_id": "x", "userAgent": "UA"},
+            "properties": {
+                "price": 24.9,
+                "value": 1299.99,
+                "quantity": 3,
+                "phone": 4155550132,
+                "lat": 37.42221,
+            },
+        }
+    )
+    assert got == {"properties.phone": "4155550132", "properties.lat": "37.42221"}
