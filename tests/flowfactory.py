@@ -83,3 +83,18 @@ def site_flow(url: str = "https://shop.example.com/", n: int = 0):
         response_type="text/html",
         response_body=b"<html></html>",
     )
+
+
+def payload_event(payload: Any, source: str = "test"):  # type: ignore[no-untyped-def]
+    """A decoded /api/v2/pixel event holding `payload`, for detector tests without a capture."""
+    from pixelhelper.models import PixelEvent
+
+    return PixelEvent(
+        source=source,
+        flow=0,
+        kind="pixel",
+        method="POST",
+        url="https://analytics.tiktok.com/api/v2/pixel",
+        endpoint="api/v2/pixel",
+        payload=payload,
+    )

@@ -2,19 +2,12 @@ import base64
 import json
 
 from pixelhelper.inspect.fields import event_fields
-from pixelhelper.models import PixelEvent
+
+from flowfactory import payload_event
 
 
 def _fields(payload):
-    event = PixelEvent(
-        source="t",
-        flow=0,
-        kind="pixel",
-        method="POST",
-        endpoint="api/v2/pixel",
-        url="https://analytics.tiktok.com/api/v2/pixel",
-        payload=payload,
-    )
+    event = payload_event(payload)
     return {f.location: f.text for f in event_fields(event)}
 
 

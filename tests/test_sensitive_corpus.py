@@ -18,6 +18,8 @@ import pytest
 from pixelhelper.inspect.sensitive import SensitiveDataDetector
 from pixelhelper.models import PixelEvent
 
+from flowfactory import payload_event
+
 CORPUS = Path(__file__).parent / "corpus" / "sensitive_fields.jsonl"
 TARGETS = {
     "email": (0.99, 0.98),
@@ -39,15 +41,7 @@ def _payload(path: str, value: Any) -> dict[str, Any]:
 
 
 def _event(record: dict[str, Any]) -> PixelEvent:
-    return PixelEvent(
-        source="corpus",
-        flow=0,
-        kind="pixel",
-        method="POST",
-        url="https://analytics.tiktok.com/api/v2/pixel",
-        endpoint="api/v2/pixel",
-        payload=_payload(record["path"], record["value"]),
-    )
+    return payload_event(_payload(record["path"], record["value"]), source="corpus")
 
 
 def _records() -> list[dict[str, Any]]:
