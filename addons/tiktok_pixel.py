@@ -5,6 +5,6 @@ Options: `--set pixelhelper_mode=observe|block|redact`, `pixelhelper_known_ident
 `pixelhelper_report=FILE`, `pixelhelper_view=auto|live|lines|none`. See `mitmdump --options`.
 """
 
-from pixelhelper.addon import PixelHelper
+from pixelhelper.live.addon import PixelHelper
 
 addons = [PixelHelper()]

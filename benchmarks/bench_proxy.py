@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_detectors import payloads  # noqa: E402
 
 from pixelhelper.capture import CapturedRequest  # noqa: E402
-from pixelhelper.live import LiveState  # noqa: E402
-from pixelhelper.proxy import ProxyConfig, free_port, start_background, stop  # noqa: E402
+from pixelhelper.live.proxy import ProxyConfig, free_port, start_background, stop  # noqa: E402
+from pixelhelper.live.view import LiveState  # noqa: E402
 
 MITMDUMP = [sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()"]
 
@@ -56,7 +56,7 @@ class Handler(BaseHTTPRequestHandler):
 def _plain_proxy(port: int, target: str):  # type: ignore[no-untyped-def]
     import subprocess
 
-    from pixelhelper.proxy import wait_for_port
+    from pixelhelper.live.proxy import wait_for_port
 
     process = subprocess.Popen(
         [*MITMDUMP, "-q", "--listen-host", "127.0.0.1", "--listen-port", str(port),

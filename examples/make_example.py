@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pixelhelper.flowfile import make_flow, write_flow_file, write_har
+from pixelhelper.sources.writer import make_flow, write_flow_file, write_har
 
 PIXEL = "CQ8PJ3RC77U4LT2MKR2G"
 SITE = "https://shop.example.com"

@@ -11,14 +11,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pixelhelper import __version__, proxy
+from pixelhelper import __version__
 from pixelhelper.audit import AuditResult, audit_paths
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.inspect import InspectOptions, all_rules
 from pixelhelper.inspect.identities import KnownIdentities
+from pixelhelper.live import proxy
+from pixelhelper.live.proxy import ProxyConfig, run_args
 from pixelhelper.models import SEVERITIES
 from pixelhelper.output import Format
-from pixelhelper.proxy import ProxyConfig, run_args
 from pixelhelper.report import build_report
 from pixelhelper.scan import ScanPlan, default_save_path, report_problems, run_scan
 

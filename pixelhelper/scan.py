@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pixelhelper.errors import PixelHelperError
-from pixelhelper.proxy import (
+from pixelhelper.live.proxy import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     ProxyConfig,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pixelhelper.proxy import CHROMIUM, ProxyConfig, free_port, start_background, stop
+from pixelhelper.live.proxy import CHROMIUM, ProxyConfig, free_port, start_background, stop
 
 from conftest import EXAMPLES
 
@@ -141,7 +141,7 @@ def browse_site(base: str, proxy: ProxyConfig, actions) -> None:  # type: ignore
     """Drive headless Chromium through the proxy; `actions(page)` does the clicking."""
     from playwright.sync_api import sync_playwright
 
-    from pixelhelper.proxy import CHROMIUM_FLAGS
+    from pixelhelper.live.proxy import CHROMIUM_FLAGS
 
     args = [*CHROMIUM_FLAGS, "--disable-gpu"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
     with sync_playwright() as pw:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pixelhelper.flowfile import make_flow
+from pixelhelper.sources.writer import make_flow
 
 CODE = "CQ8PJ3RC77U4LT2MKR2G"
 UA = (

@@ -13,9 +13,9 @@ import pytest
 from mitmproxy import exceptions
 from mitmproxy.test import taddons
 
-from pixelhelper.addon import PixelHelper
 from pixelhelper.audit import audit_paths
-from pixelhelper.flowfile import make_flow
+from pixelhelper.live.addon import PixelHelper
+from pixelhelper.sources.writer import make_flow
 
 from flowfactory import hit, loader_flow, pixel_flow, site_flow
 

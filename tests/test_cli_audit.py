@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pixelhelper.cli import main
-from pixelhelper.flowfile import make_flow, write_flow_file
+from pixelhelper.sources.writer import make_flow, write_flow_file
 
 from conftest import EXAMPLES, ROOT
 from flowfactory import hit, loader_flow, pixel_flow, site_flow

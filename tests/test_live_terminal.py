@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from pixelhelper.proxy import free_port
+from pixelhelper.live.proxy import free_port
 
 from e2e_support import tmux_available
 from flowfactory import hit
@@ -105,7 +105,7 @@ def test_lines_when_stdout_is_not_a_terminal(tmp_path):
         text=True,
     )
     try:
-        from pixelhelper.proxy import wait_for_port
+        from pixelhelper.live.proxy import wait_for_port
 
         wait_for_port("127.0.0.1", port, process)  # type: ignore[arg-type]
         _send_beacon(port, hit("ViewContent", page="https://shop.example.com/p"))

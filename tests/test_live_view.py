@@ -7,7 +7,7 @@ import json
 import pytest
 from rich.console import Console
 
-from pixelhelper.live import LiveSettings, LiveState, event_line, render_live
+from pixelhelper.live.view import LiveSettings, LiveState, event_line, render_live
 from pixelhelper.sources import request_from_flow
 
 from flowfactory import hit, loader_flow, pixel_flow

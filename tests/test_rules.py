@@ -11,9 +11,9 @@ import pytest
 
 from pixelhelper.audit import audit_paths, audit_requests
 from pixelhelper.cli import main
-from pixelhelper.flowfile import make_flow, write_flow_file
 from pixelhelper.inspect import InspectOptions, all_rules
 from pixelhelper.inspect.rules import ERROR_SEVERITIES, RULES
+from pixelhelper.sources.writer import make_flow, write_flow_file
 
 from conftest import CAPTURES, request_list, shared_captures
 from flowfactory import CODE, hit, loader_flow, pixel_flow, site_flow

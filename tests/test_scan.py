@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from pixelhelper.cli import main
-from pixelhelper.proxy import ProxyConfig, ca_spki_hash, instructions
+from pixelhelper.live.proxy import ProxyConfig, ca_spki_hash, instructions
 
 from e2e_support import needs_chromium, site_server
 
@@ -94,7 +94,7 @@ def test_browser_option_trusts_only_the_proxy_ca(tmp_path):
     import time
 
     from pixelhelper.audit import audit_paths
-    from pixelhelper.proxy import launch_browser
+    from pixelhelper.live.proxy import launch_browser
 
     from e2e_support import running_proxy
 

@@ -5,9 +5,9 @@ import pytest
 
 from pixelhelper.audit import audit_paths, audit_requests
 from pixelhelper.cli import main
-from pixelhelper.flowfile import write_flow_file
 from pixelhelper.inspect import InspectOptions
 from pixelhelper.redact import mask
+from pixelhelper.sources.writer import write_flow_file
 
 from conftest import CAPTURES, EXAMPLES, request_list, shared_captures
 from flowfactory import hit, pixel_flow

@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 from pixelhelper.audit import audit_paths
-from pixelhelper.flowfile import har_document, write_flow_file, write_har
+from pixelhelper.sources.writer import har_document, write_flow_file, write_har
 
 from flowfactory import hit, loader_flow, pixel_flow, site_flow
 

@@ -23,7 +23,7 @@ from rich.live import Live
 
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.inspect import InspectOptions
-from pixelhelper.live import LiveSettings, LiveState, event_line, render_live
+from pixelhelper.live.view import LiveSettings, LiveState, event_line, render_live
 from pixelhelper.models import Finding
 from pixelhelper.output import Format
 from pixelhelper.recognise import Kind, host_role, recognise

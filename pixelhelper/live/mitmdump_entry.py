@@ -1,5 +1,5 @@
 """The script `pixelhelper live` and `scan` pass to `mitmdump -s` (ships inside the package)."""
 
-from pixelhelper.addon import PixelHelper
+from pixelhelper.live.addon import PixelHelper
 
 addons = [PixelHelper()]
