@@ -43,23 +43,39 @@ class Audit:
 
     def add_request(self, request: CapturedRequest, stats: SourceStats | None = None) -> list[int]:
         """Decode and inspect one request; return the indices of the events it produced."""
+        return self.record(self.prepare(request, stats))
+
+    def prepare(
+        self, request: CapturedRequest, stats: SourceStats | None = None
+    ) -> list[tuple[PixelEvent, list[Finding]]]:
+        """Decode and inspect one request without recording it: the expensive, stateless half
+        of `add_request`, which the live proxy runs off its event loop for large bodies."""
         recognition = recognise(request.method, request.url)
         if recognition is None:
             return []
         if stats is not None:
             stats.pixel_requests += 1
+        return [
+            (event, self.inspector.event(-1, event))
+            for event in decode_request(request, recognition)
+        ]
+
+    def record(self, prepared: list[tuple[PixelEvent, list[Finding]]]) -> list[int]:
+        """Append prepared events and their findings; return the events' indices."""
         added = []
-        for event in decode_request(request, recognition):
-            added.append(self.add_event(event))
+        for event, findings in prepared:
+            index = len(self.result.events)
+            self.result.events.append(event)
+            self.result.session.add(index, event)
+            for finding in findings:
+                finding.event = index
+            self.result.findings.extend(findings)
+            added.append(index)
         return added
 
     def add_event(self, event: PixelEvent) -> int:
         """Record an already decoded event and run the per-event checks on it."""
-        index = len(self.result.events)
-        self.result.events.append(event)
-        self.result.session.add(index, event)
-        self.result.findings.extend(self.inspector.event(index, event))
-        return index
+        return self.record([(event, self.inspector.event(-1, event))])[0]
 
     def finish(self) -> AuditResult:
         """Run the session-level checks once all events are in, and return the result."""

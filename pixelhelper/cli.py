@@ -1,7 +1,8 @@
 """Command-line wiring: parse arguments, choose streams, map outcomes to exit codes.
 
 Exit codes (like bandit and pip-audit): 0 clean, 1 findings at or above `--fail-on`,
-2 usage error or an input that could not be read completely. No logic lives here.
+2 usage error or an input that could not be read completely, 3 internal error (a bug: one line
+and a hint to report it, never a traceback). No logic lives here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pixelhelper import __version__
+from pixelhelper import __version__, files
 from pixelhelper.audit import AuditResult, audit_paths
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.inspect import InspectOptions, all_rules
@@ -20,10 +21,17 @@ from pixelhelper.live import proxy
 from pixelhelper.live.proxy import ProxyConfig, run_args
 from pixelhelper.models import SEVERITIES
 from pixelhelper.output import Format
+from pixelhelper.output.terminal import neutralise
+from pixelhelper.redact import scrub_text
 from pixelhelper.report import build_report
 from pixelhelper.scan import ScanPlan, default_save_path, report_problems, run_scan
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+BUG_HINT = "this is a bug in pixelhelper; please report it with the command you ran"
+EXIT_CODES = (
+    "exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable "
+    "input, 3 internal error"
+)
 
 
 def _add_inspect_options(parser: argparse.ArgumentParser) -> None:
@@ -86,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pixelhelper",
         description="TikTok Pixel Helper for the terminal and CI.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"pixelhelper {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -159,12 +168,16 @@ def _failing(result: AuditResult, fail_on: str | None) -> bool:
     return any(SEVERITIES.index(f.severity) <= worst for f in result.findings)
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str, output: str | None, private: bool = False) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        files.write_text(output, text, private=private)
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        files.write_stdout(text)
+
+
+def say(message: str) -> None:
+    """One line on stderr, safe to print whatever traffic text it quotes."""
+    print(f"pixelhelper: {neutralise(scrub_text(message))}", file=sys.stderr, flush=True)
 
 
 def _inspect_options(args: argparse.Namespace) -> InspectOptions:
@@ -173,6 +186,8 @@ def _inspect_options(args: argparse.Namespace) -> InspectOptions:
 
 def run_audit(args: argparse.Namespace) -> int:
     """`pixelhelper audit`."""
+    if args.output:
+        files.check_writable(args.output, "--output")
     result = audit_paths(args.paths, _inspect_options(args))
     return _emit(result, args)
 
@@ -181,13 +196,20 @@ def _emit(result: AuditResult, args: argparse.Namespace) -> int:
     report = build_report(result, show_values=args.show_values)
     fmt = Format(args.format)
     color = fmt is Format.TEXT and not args.output and sys.stdout.isatty()
-    _write(fmt.renderer()(report, color), args.output)
+    _write(fmt.renderer()(report, color), args.output, private=args.show_values)
     for source in result.sources:
         for error in source.errors:
-            print(f"pixelhelper: {source.path}: {error}", file=sys.stderr)
+            say(f"{source.path}: {error}")
     if result.has_errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if _failing(result, args.fail_on) else EXIT_OK
+
+
+def _checked(path: str | None, option: str) -> str | None:
+    """An output path, absolute, after proving it can be written (before anything starts)."""
+    if not path:
+        return None
+    return str(files.check_writable(path, option).resolve())
 
 
 def _proxy_config(args: argparse.Namespace, port: int) -> ProxyConfig:
@@ -197,7 +219,7 @@ def _proxy_config(args: argparse.Namespace, port: int) -> ProxyConfig:
         host=args.listen_host,
         port=port,
         mode=args.mode,
-        save=args.save,
+        save=_checked(args.save, "--save"),
         save_all=args.save_all,
         region=args.region,
         known_identities=str(Path(args.known_identities).resolve())
@@ -211,14 +233,20 @@ def _proxy_config(args: argparse.Namespace, port: int) -> ProxyConfig:
 def run_live(args: argparse.Namespace) -> int:
     """`pixelhelper live`."""
     config = _proxy_config(args, args.port)
-    config.report = args.report
+    config.report = _checked(args.report, "--report")
     config.view = args.view
     config.extra = run_args(args.mitm_set)
-    return proxy.run_live(config, browser=args.browser)
+    code = proxy.run_live(config, browser=args.browser)
+    if code != 0:
+        say(f"the proxy stopped with exit code {code}")
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def run_scan_command(args: argparse.Namespace) -> int:
     """`pixelhelper scan`."""
+    if args.output:
+        files.check_writable(args.output, "--output")
     config = _proxy_config(args, args.port)
     config.save = config.save or default_save_path()
     plan = ScanPlan(urls=args.urls, clicks=args.click, wait=args.wait, timeout=args.timeout)
@@ -238,10 +266,7 @@ def run_rules(args: argparse.Namespace) -> int:
     if args.rule_id:
         rule = registry.get(args.rule_id)
         if rule is None:
-            print(
-                f"pixelhelper: unknown rule {args.rule_id!r}; see `pixelhelper rules`",
-                file=sys.stderr,
-            )
+            say(f"unknown rule {args.rule_id!r}; see `pixelhelper rules`")
             return EXIT_ERROR
         print(f"{rule.id}  ({rule.severity}, {rule.level} level)\n{rule.summary}\n\n{rule.help}")
         return EXIT_OK
@@ -251,24 +276,42 @@ def run_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run(args: argparse.Namespace) -> int:
+    commands = {"audit": run_audit, "rules": run_rules, "live": run_live, "scan": run_scan_command}
+    return commands[args.command](args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `pixelhelper` console script."""
+    """Entry point of the `pixelhelper` console script.
+
+    The last-resort handler here guarantees the exit-code contract: whatever goes wrong, the
+    user gets one line and a code CI can tell from a finding (3), never a traceback.
+    """
     args = _parser().parse_args(argv)
     try:
-        if args.command == "audit":
-            return run_audit(args)
-        if args.command == "rules":
-            return run_rules(args)
-        if args.command == "live":
-            return run_live(args)
-        if args.command == "scan":
-            return run_scan_command(args)
+        return _run(args)
     except PixelHelperError as exc:
-        print(f"pixelhelper: error: {exc}", file=sys.stderr)
+        say(f"error: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
-    return EXIT_ERROR
+    except BrokenPipeError:  # `pixelhelper audit ... | head`: the reader left, nothing to say
+        _silence_stdout()
+        return EXIT_OK
+    except Exception as exc:
+        say(f"internal error: {type(exc).__name__}: {str(exc)[:300]} ({BUG_HINT})")
+        return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

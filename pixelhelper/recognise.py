@@ -58,16 +58,17 @@ def host_role(host: str) -> HostRole | None:
     host = host.lower().rstrip(".")
     parts = _EXTRACT(host)
     registered = f"{parts.domain}.{parts.suffix}"
+    labels = parts.subdomain.split(".") if parts.subdomain else []
     if registered == "tiktok.com":
-        if parts.subdomain == "business-api":
+        # regional variants: business-api-sg., analytics-sg., analytics.us., us.analytics. ...
+        if any(label.startswith("business-api") for label in labels):
             return HostRole.BUSINESS_API
-        first = parts.subdomain.split(".")[0] if parts.subdomain else ""
-        if first.startswith("analytics"):
+        if any(label.startswith("analytics") for label in labels):
             return HostRole.ANALYTICS
         return None
-    if registered == "tiktokw.us" and parts.subdomain:
+    if registered == "tiktokw.us" and labels:
         return HostRole.ANALYTICS
-    if registered == "pangle-ads.com" and parts.subdomain.startswith("analytics"):
+    if registered == "pangle-ads.com" and any(label.startswith("analytics") for label in labels):
         return HostRole.ANALYTICS
     return None
 

@@ -17,14 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pixelhelper.errors import PixelHelperError
-from pixelhelper.live.proxy import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
-    ProxyConfig,
-    free_port,
-    start_background,
-    stop,
-)
+from pixelhelper.live.browser import CHROMIUM, CHROMIUM_FLAGS
+from pixelhelper.live.proxy import ProxyConfig, free_port, start_background, stop
 
 
 @dataclass
@@ -80,19 +74,28 @@ def browse(plan: ScanPlan, proxy: str) -> list[str]:
 
 
 def run_scan(plan: ScanPlan, config: ProxyConfig) -> list[str]:
-    """Start the proxy, browse, stop the proxy (which writes the capture); return problems."""
+    """Start the proxy, browse, stop the proxy (which writes the capture); return problems.
+
+    The proxy's log goes to a private temporary file (unpredictable name, 0600) that is read
+    only if the proxy fails, and deleted either way.
+    """
     config.port = config.port or free_port(config.host)
     config.view, config.summary = "none", False
-    log = Path(tempfile.gettempdir()) / f"pixelhelper-scan-{config.port}.log"
-    process = start_background(config, log)
+    fd, name = tempfile.mkstemp(prefix="pixelhelper-scan-", suffix=".log")
+    os.close(fd)
+    log = Path(name)
     try:
-        problems = browse(plan, f"http://{config.host}:{config.port}")
+        process = start_background(config, log)
+        try:
+            problems = browse(plan, f"http://{config.host}:{config.port}")
+        finally:
+            code = stop(process)
+        if code not in (0, None):
+            detail = log.read_text(errors="replace")[-2000:]
+            problems.append(f"proxy exited with code {code}: {detail}")
+        return problems
     finally:
-        code = stop(process)
-    if code not in (0, None):
-        detail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        problems.append(f"proxy exited with code {code}: {detail}")
-    return problems
+        log.unlink(missing_ok=True)
 
 
 def default_save_path() -> str:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pixelhelper.live.proxy import CHROMIUM, ProxyConfig, free_port, start_background, stop
+from pixelhelper.live.browser import CHROMIUM
+from pixelhelper.live.proxy import ProxyConfig, free_port, start_background, stop
 
 from conftest import EXAMPLES
 
@@ -89,9 +90,10 @@ def standin_server() -> Iterator[StandIn]:
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            self.wfile.write(payload)
+            if self.command != "HEAD":
+                self.wfile.write(payload)
 
-        do_GET = do_POST = _record  # noqa: N815
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _record  # noqa: N815
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass
@@ -141,7 +143,7 @@ def browse_site(base: str, proxy: ProxyConfig, actions) -> None:  # type: ignore
     """Drive headless Chromium through the proxy; `actions(page)` does the clicking."""
     from playwright.sync_api import sync_playwright
 
-    from pixelhelper.live.proxy import CHROMIUM_FLAGS
+    from pixelhelper.live.browser import CHROMIUM_FLAGS
 
     args = [*CHROMIUM_FLAGS, "--disable-gpu"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
     with sync_playwright() as pw:
@@ -161,3 +163,58 @@ def browse_site(base: str, proxy: ProxyConfig, actions) -> None:  # type: ignore
 
 def tmux_available() -> bool:
     return shutil.which("tmux") is not None
+
+
+TIKTOK_HOSTS = (
+    "analytics.tiktok.com",
+    "ANALYTICS.TikTok.COM",
+    "analytics.tiktok.com.",
+    "analytics-sg.tiktok.com",
+    "analytics.us.tiktok.com",
+    "us.analytics.tiktok.com",
+    "business-api.tiktok.com",
+    "analytics.tiktokw.us",
+    "analytics.pangle-ads.com",
+)
+
+
+def map_all_tiktok_to(target: str) -> list[str]:
+    """mitmproxy options sending every TikTok pixel host to a local stand-in: whatever the
+    addon forwards reaches `target`, and nothing ever leaves the machine."""
+    pattern = r"^(https?://)[^/]*(tiktok\.com|tiktokw\.us|pangle-ads\.com)\.?(:\d+)?"
+    return ["--set", f"map_remote=!~d tiktok | ~d pangle-ads!{pattern}!{target}"]
+
+
+def proxied_request(
+    port: int,
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> int:
+    """Send one request through the proxy on 127.0.0.1 (HTTPS by CONNECT, certificate not
+    checked: the proxy's own CA signs it); return the status."""
+    import http.client
+    import ssl
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    target = f"{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
+    if parts.scheme == "https":
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            "127.0.0.1", port, timeout=20, context=context
+        )
+        conn.set_tunnel(parts.netloc.rstrip("."), 443)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        target = url
+    try:
+        conn.request(method, target, body=body, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()

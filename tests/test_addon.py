@@ -97,7 +97,7 @@ def test_block_mode_fails_closed_when_inspection_breaks(monkeypatch):
         tctx.configure(
             addon, pixelhelper_view="none", pixelhelper_summary=False, pixelhelper_mode="block"
         )
-        monkeypatch.setattr(addon.state, "add", lambda request: 1 / 0)
+        monkeypatch.setattr(addon.state, "prepare", lambda request: 1 / 0)
         for flow in flows:
             asyncio.run(tctx.cycle(addon, flow))
     assert flows[0].response is not None and flows[0].metadata["pixelhelper"]["blocked"]
@@ -110,7 +110,7 @@ def test_observe_mode_survives_inspection_errors(monkeypatch):
     flow = _fresh(pixel_flow(hit("Purchase")))
     with taddons.context(addon) as tctx:
         tctx.configure(addon, pixelhelper_view="none", pixelhelper_summary=False)
-        monkeypatch.setattr(addon.state, "add", lambda request: 1 / 0)
+        monkeypatch.setattr(addon.state, "prepare", lambda request: 1 / 0)
         asyncio.run(tctx.cycle(addon, flow))
     assert flow.response is None and flow.error is None
 
@@ -160,7 +160,7 @@ def test_save_writes_pixel_flows_only_unless_save_all(tmp_path):
             )
             addon.running()
             for flow in flows:
-                addon.request(flow)
+                asyncio.run(addon.request(flow))
                 flow.response = site_flow().response
                 addon.response(flow)
             addon.done()

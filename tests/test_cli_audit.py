@@ -72,7 +72,9 @@ def test_json_contract(tmp_path, capsys):
     assert main(["audit", str(path), "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["version"] == 1
-    assert report["sources"] == [{"path": str(path), "flows": 5, "pixel_requests": 4, "errors": []}]
+    assert report["sources"] == [
+        {"path": str(path), "flows": 5, "pixel_requests": 4, "errors": [], "warnings": []}
+    ]
     assert report["pixels"] == [{"code": "CQ8PJ3RC77U4LT2MKR2G", "loads": 1, "events": 3}]
     events = report["events"]
     assert [e["kind"] for e in events] == ["script", "pixel", "pixel", "events_api", "events_api"]

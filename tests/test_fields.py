@@ -36,8 +36,8 @@ def test_json_inside_strings_and_base64_are_unwrapped():
     assert got["auto_collected_properties.content_data.state(base64).who"] == "someone"
 
 
-def test_sdk_bookkeeping_is_skipped_and_numbers_are_filtered():
-    got = _fields(
+def test_sdk_bookkeeping_is_flagged_and_numbers_are_filtered():
+    event = payload_event(
         {
             "message_id": "messageId-1-2",
             "context": {"session_id": "x", "userAgent": "UA"},
@@ -50,4 +50,25 @@ def test_sdk_bookkeeping_is_skipped_and_numbers_are_filtered():
             },
         }
     )
-    assert got == {"properties.phone": "4155550132", "properties.lat": "37.42221"}
+    fields = event_fields(event)
+    site = {f.location: f.text for f in fields if not f.sdk}
+    sdk = {f.location: f.text for f in fields if f.sdk}
+    assert site == {"properties.phone": "4155550132", "properties.lat": "37.42221"}
+    assert sdk == {
+        "message_id": "messageId-1-2",
+        "context.session_id": "x",
+        "context.userAgent": "UA",
+    }
+
+
+def test_no_depth_hides_a_value():
+    deep: object = {"email": "deep@example.com"}
+    for _ in range(90):
+        deep = {"x": deep}
+    inner: object = json.dumps({"v": "deep@example.com"})
+    for _ in range(150):  # JSON nested 150 levels inside one string: past the unwrap bound
+        inner = {"v": inner}
+    wrapped = json.dumps(inner)
+    got = [f for f in event_fields(payload_event({"a": deep, "b": wrapped}))]
+    assert any(f.text == "deep@example.com" and f.location.endswith(".x.email") for f in got)
+    assert any("deep@example.com" in f.text and f.location.startswith("b") for f in got)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from pixelhelper.cli import main
-from pixelhelper.live.proxy import ProxyConfig, ca_spki_hash, instructions
+from pixelhelper.live.browser import ca_spki_hash
+from pixelhelper.live.proxy import ProxyConfig, instructions
 
 from e2e_support import needs_chromium, site_server
 
@@ -94,7 +96,7 @@ def test_browser_option_trusts_only_the_proxy_ca(tmp_path):
     import time
 
     from pixelhelper.audit import audit_paths
-    from pixelhelper.live.proxy import launch_browser
+    from pixelhelper.live.browser import launch_browser
 
     from e2e_support import running_proxy
 
@@ -105,10 +107,10 @@ def test_browser_option_trusts_only_the_proxy_ca(tmp_path):
             while time.monotonic() < deadline and not _has_pageview(tmp_path / "session.flow"):
                 time.sleep(0.5)
         finally:
-            browser.terminate()
-            browser.wait(10)
+            browser.close()
     events = audit_paths([tmp_path / "session.flow"]).events
     assert any(e.event == "Pageview" for e in events)
+    assert not Path(browser.profile).exists()  # the profile (browsing data) is removed
 
 
 def _has_pageview(path) -> bool:  # type: ignore[no-untyped-def]

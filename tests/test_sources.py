@@ -84,8 +84,13 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path: Path):
     assert len(result.events) == 8
 
 
-def test_wrong_encoding_har(tmp_path: Path):
+def test_wrong_encoding_har_is_read_with_a_warning(tmp_path: Path):
+    document = har_document(_session())
+    document["log"]["comment"] = "Bäckerei"
     path = tmp_path / "latin.har"
-    path.write_bytes('{"log": {"entries": [], "comment": "Bäckerei"}}'.encode("latin-1"))
+    path.write_bytes(json.dumps(document, ensure_ascii=False).encode("latin-1"))
     result = audit_paths([path])
-    assert "UTF-8" in result.sources[0].errors[0]
+    (source,) = result.sources
+    assert source.errors == []
+    assert "UTF-8" in source.warnings[0] and "replaced" in source.warnings[0]
+    assert [e.event for e in result.events] == [None, "Pageview", "ViewContent", "AddToCart"]

@@ -26,8 +26,9 @@ def clear_caches() -> None:
     """Forget every memoised decomposition and verdict (benchmarks start each pass cold)."""
     from pixelhelper.inspect import detectors, fields, health, sensitive
 
-    for cached in (fields.decompose, fields.split_url, health.singular, detectors._key_words,
-                   detectors._real_domain, sensitive._url_path_words):  # fmt: skip
+    for cached in (fields._decompose_cached, fields.split_url, health.singular,
+                   detectors._key_words, detectors._real_domain,
+                   sensitive._url_path_words):  # fmt: skip
         cached.cache_clear()
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from pixelhelper.inspect.detectors import Context, Hit, pattern_hits
+from pixelhelper.inspect.detectors import Context, Hit, detect_email, pattern_hits
 from pixelhelper.inspect.fields import TextField, event_fields
 from pixelhelper.inspect.health import HealthHit, Lexicon, default_lexicon
 from pixelhelper.inspect.identities import IdentityMatch, KnownIdentities
@@ -160,9 +160,11 @@ class SensitiveDataDetector:
     def _hits(self, field: TextField, ctx: Context) -> _FieldHits:
         """Detector results for a field, memoised: real sessions repeat the same page URLs,
         titles, product names and parameter values in hit after hit."""
-        key = (field.text, field.key, field.parents, ctx.region, ctx.page_health_context)
+        key = (field.text, field.key, field.parents, field.sdk, ctx.region, ctx.page_health_context)
         cached = self._cache.get(key)
-        if cached is None:
+        if cached is None and field.sdk:
+            cached = (detect_email(field, ctx), [], [])  # SDK-generated: only an email can hide
+        elif cached is None:
             cached = (
                 pattern_hits(field, ctx),
                 self.lexicon.find(field.text, ctx.page_health_context),

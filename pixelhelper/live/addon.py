@@ -1,49 +1,74 @@
 """The mitmproxy addon: inspect pixel traffic as it passes, and optionally block or redact it.
 
 It runs the same recognise -> decode -> inspect pipeline as `pixelhelper audit`, in the
-`request` hook so that blocked requests are seen too. The addon must never break the user's
-browsing: every hook catches its own errors, logs them and lets the flow go on; only block and
-redact modes fail closed (a request that could not be inspected is blocked, never forwarded).
+`request` hook so that blocked requests are seen too. Two promises shape it:
+
+- It never breaks the user's browsing: every hook catches its own errors, logs one line and
+  lets the flow go on, and inspection of a large body runs off mitmproxy's event loop so other
+  flows never wait for it.
+- Block and redact modes cannot be bypassed. Block mode answers *every* request to a TikTok
+  pixel host locally (any method, path or case; only `pixelhelper_allow_sdk` lets the SDK's
+  scripts load), and forces `connection_strategy=lazy` so nothing dials TikTok first. Redact
+  mode forwards only what it could parse, redact and then re-inspect clean; anything else is
+  blocked (fail closed).
 
 Load it with `mitmdump -s addons/tiktok_pixel.py`, or let `pixelhelper live` do it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import json
 import logging
+import os
 import sys
-from pathlib import Path
 from typing import IO, Any
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.io import FlowWriter
 from rich.console import Console
 from rich.live import Live
+from rich.text import Text
 
+from pixelhelper.capture import CapturedRequest
 from pixelhelper.errors import PixelHelperError
+from pixelhelper.files import check_writable, open_private, write_text
 from pixelhelper.inspect import InspectOptions
-from pixelhelper.live.view import LiveSettings, LiveState, event_line, render_live
-from pixelhelper.models import Finding
+from pixelhelper.live.logs import ScrubFilter
+from pixelhelper.live.redaction import REDACTED, Outcome, redact_request
+from pixelhelper.live.state import LiveSettings, LiveState, paused_gc
+from pixelhelper.live.view import event_line, render_live
 from pixelhelper.output import Format
-from pixelhelper.recognise import Kind, host_role, recognise
-from pixelhelper.redact import Masker
+from pixelhelper.recognise import Kind, Recognition, host_role, recognise
 from pixelhelper.report import build_report
 from pixelhelper.sources import request_from_flow
 
 log = logging.getLogger("pixelhelper")
+log.addFilter(ScrubFilter())
 
 MODES = ("observe", "block", "redact")
 VIEWS = ("auto", "live", "lines", "none")
-REDACTED = "REDACTED"
+INLINE_LIMIT = 64 * 1024
+"""Bodies up to this size are inspected inline; larger ones in a worker thread."""
+_SWITCH_INTERVAL = 0.0005
 _CORS = {"Access-Control-Allow-Credentials": "true", "Cache-Control": "no-store"}
+# Hosts whose ignore/allow rules block mode must not honour (it would forward them raw).
+_CANONICAL_HOSTS = ("analytics.tiktok.com", "analytics-sg.tiktok.com", "analytics.us.tiktok.com",
+                    "business-api.tiktok.com", "analytics.pangle-ads.com")  # fmt: skip
 
 
-def blocked_response(flow: http.HTTPFlow, kind: Kind) -> http.Response:
+def blocked_response(flow: http.HTTPFlow, kind: Kind | None) -> http.Response:
     """A local answer the pixel SDK accepts, so the page behaves as if TikTok had replied."""
     headers = dict(_CORS)
     origin = flow.request.headers.get("origin")
     headers["Access-Control-Allow-Origin"] = origin or "*"
+    if flow.request.method.upper() == "OPTIONS":  # a CORS preflight: allow what was asked
+        asked = flow.request.headers.get("access-control-request-headers", "content-type")
+        headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        headers["Access-Control-Allow-Headers"] = asked
+        headers["Access-Control-Max-Age"] = "600"
+        return http.Response.make(204, b"", headers)
     if kind is Kind.SCRIPT:
         headers["Content-Type"] = "application/javascript"
         return http.Response.make(200, b"/* blocked by pixelhelper */\n", headers)
@@ -53,6 +78,14 @@ def blocked_response(flow: http.HTTPFlow, kind: Kind) -> http.Response:
         return http.Response.make(200, json.dumps(body).encode(), headers)
     headers["Content-Type"] = "text/plain;charset=UTF-8"
     return http.Response.make(200, b"", headers)
+
+
+def is_tiktok_flow(flow: http.HTTPFlow) -> bool:
+    """True when the request goes to a TikTok pixel host by any name the proxy may use: the
+    destination it dials, the URL's authority, or the Host header (which can disagree)."""
+    request = flow.request
+    names = {request.host, request.pretty_host, request.host_header or ""}
+    return any(host_role(name) is not None for name in names if name)
 
 
 class _NoteHandler(logging.Handler):
@@ -77,6 +110,8 @@ class PixelHelper:
         self._live: Live | None = None
         self._view = "none"
         self._log_handler: logging.Handler | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._warned_listen = False
 
     # ------------------------------------------------------------------ options
 
@@ -84,9 +119,9 @@ class PixelHelper:
         """Declare the `pixelhelper_*` options (mitmproxy's namespace is global)."""
         loader.add_option(
             "pixelhelper_mode", str, "observe",
-            "observe: pass pixel traffic unchanged; block: answer every recognised pixel request "
-            "locally (never reaches TikTok; fails closed); redact: forward with the values "
-            "flagged sensitive removed.",
+            "observe: pass pixel traffic unchanged; block: answer every request to a TikTok "
+            "pixel host locally (never reaches TikTok; fails closed); redact: forward with the "
+            "values flagged sensitive removed, block what cannot be redacted.",
             choices=MODES,
         )  # fmt: skip
         loader.add_option(
@@ -98,8 +133,9 @@ class PixelHelper:
             "Default country (ISO 3166 alpha-2) for national phone numbers.",
         )  # fmt: skip
         loader.add_option(
-            "pixelhelper_save", str, "", "Write the session to this mitmproxy flow file."
-        )
+            "pixelhelper_save", str, "",
+            "Write the session to this mitmproxy flow file (0600: it keeps raw traffic).",
+        )  # fmt: skip
         loader.add_option(
             "pixelhelper_save_all", bool, False,
             "With pixelhelper_save: save every flow, not only pixel traffic.",
@@ -126,12 +162,24 @@ class PixelHelper:
             "pixelhelper_listen", str, "",
             "Listen address shown in the status line (set by `pixelhelper live`).",
         )  # fmt: skip
+        loader.add_option(
+            "pixelhelper_parent_pid", int, 0,
+            "End the proxy when this process dies (set by `pixelhelper live`).",
+        )  # fmt: skip
 
     def configure(self, updated: set[str]) -> None:
         """Validate options and (re)build the inspection state."""
         opts = ctx.options
         if "pixelhelper_mode" in updated and opts.pixelhelper_mode not in MODES:
             raise exceptions.OptionsError(f"pixelhelper_mode must be one of {', '.join(MODES)}")
+        if opts.pixelhelper_mode in ("block", "redact"):
+            self._enforce_local_answers(opts)
+        for name in ("pixelhelper_save", "pixelhelper_report"):
+            if name in updated and getattr(opts, name):
+                try:
+                    check_writable(getattr(opts, name), name)
+                except PixelHelperError as exc:
+                    raise exceptions.OptionsError(str(exc)) from exc
         relevant = {"pixelhelper_known_identities", "pixelhelper_region", "pixelhelper_show_values",
                     "pixelhelper_mode", "pixelhelper_save", "pixelhelper_listen"}  # fmt: skip
         if self.state is not None and not (updated & relevant):
@@ -155,18 +203,70 @@ class PixelHelper:
         except PixelHelperError as exc:
             raise exceptions.OptionsError(str(exc)) from exc
 
+    @staticmethod
+    def _enforce_local_answers(opts: Any) -> None:
+        """Block and redact answer TikTok locally: never dial it first, never pass it raw."""
+        if getattr(opts, "connection_strategy", "lazy") != "lazy":
+            opts.update(connection_strategy="lazy")
+        import re
+
+        for pattern in getattr(opts, "ignore_hosts", ()):
+            if any(re.search(pattern, f"{host}:443") for host in _CANONICAL_HOSTS):
+                raise exceptions.OptionsError(
+                    f"ignore_hosts {pattern!r} would pass TikTok's pixel hosts through "
+                    f"unblocked in {opts.pixelhelper_mode} mode"
+                )
+        allowed = getattr(opts, "allow_hosts", ())
+        if allowed and not any(re.search(p, f"{h}:443") for p in allowed for h in _CANONICAL_HOSTS):
+            raise exceptions.OptionsError(
+                f"allow_hosts would pass TikTok's pixel hosts through unblocked in "
+                f"{opts.pixelhelper_mode} mode; add analytics.tiktok.com to it"
+            )
+
     # ------------------------------------------------------------------ lifecycle
 
     def running(self) -> None:
-        """Open the save file and start the view."""
+        """Open the save file, warn about a public listener, start the view and the watchdog."""
         try:
+            self._warn_listen()
             if ctx.options.pixelhelper_save and self._writer is None:
-                path = Path(ctx.options.pixelhelper_save)
-                self._save_file = path.open("wb")
+                self._save_file = open_private(ctx.options.pixelhelper_save)
                 self._writer = FlowWriter(self._save_file)
+        except Exception as exc:
+            log.error("pixelhelper: cannot save the session: %s", exc)
+        try:
             self._start_view()
+            self._start_watchdog()
         except Exception:
-            log.exception("pixelhelper: could not start")
+            log.exception("pixelhelper: could not start the view")
+
+    def _warn_listen(self) -> None:
+        host = getattr(ctx.options, "listen_host", "127.0.0.1")
+        try:
+            loopback = bool(host) and ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback and not self._warned_listen:
+            self._warned_listen = True
+            log.warning(
+                "pixelhelper: the proxy listens on %s, beyond this machine: anyone who can reach "
+                "it can use it and read the traffic. Use --listen-host 127.0.0.1 unless you "
+                "mean it.",
+                host or "all interfaces",
+            )
+
+    def _start_watchdog(self) -> None:
+        parent = ctx.options.pixelhelper_parent_pid
+        if parent > 0 and self._watchdog is None:
+            self._watchdog = asyncio.get_running_loop().create_task(self._watch_parent(parent))
+
+    @staticmethod
+    async def _watch_parent(parent: int) -> None:
+        """End the proxy if `pixelhelper live` is gone (it was killed, or its terminal closed)."""
+        while os.getppid() == parent:
+            await asyncio.sleep(1)
+        log.warning("pixelhelper: the parent process ended; shutting the proxy down")
+        ctx.master.shutdown()
 
     def _start_view(self) -> None:
         view = ctx.options.pixelhelper_view
@@ -192,21 +292,29 @@ class PixelHelper:
 
     def done(self) -> None:
         """Stop the view, close the save file, print the summary and write the report."""
-        try:
-            if self._live is not None:
-                self._live.stop()
-                self._live = None
-            if self._log_handler is not None:
-                log.removeHandler(self._log_handler)
-                log.propagate = True
-                self._log_handler = None
-            if self._save_file is not None:
-                self._save_file.close()
-                self._save_file = None
-                self._writer = None
-            self._summary()
-        except Exception:
-            log.exception("pixelhelper: error while shutting down")
+        for step in (self._stop_view, self._close_save, self._summary):
+            try:
+                step()
+            except Exception as exc:
+                log.error("pixelhelper: error while shutting down: %s: %s", type(exc).__name__, exc)
+
+    def _stop_view(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        if self._log_handler is not None:
+            log.removeHandler(self._log_handler)
+            log.propagate = True
+            self._log_handler = None
+
+    def _close_save(self) -> None:
+        if self._save_file is not None:
+            self._save_file.close()
+            self._save_file = None
+            self._writer = None
 
     def _summary(self) -> None:
         if self.state is None:
@@ -214,101 +322,153 @@ class PixelHelper:
         with self.state.lock:
             result = self.state.audit.finish()
             report = build_report(result, show_values=self.state.settings.show_values)
-        if ctx.options.pixelhelper_report:
-            Path(ctx.options.pixelhelper_report).write_text(
-                Format.JSON.renderer()(report, False), encoding="utf-8"
-            )
-        if ctx.options.pixelhelper_summary:
+        if ctx.options.pixelhelper_summary:  # printed first: a failing --report loses nothing
             out = sys.stdout
             out.write(Format.TEXT.renderer()(report, out.isatty()))
             out.flush()
+        if ctx.options.pixelhelper_report:
+            try:
+                write_text(
+                    ctx.options.pixelhelper_report,
+                    Format.JSON.renderer()(report, False),
+                    private=self.state.settings.show_values,
+                )
+            except OSError as exc:
+                log.error("pixelhelper: cannot write the report: %s", exc)
 
     # ------------------------------------------------------------------ traffic
 
-    def request(self, flow: http.HTTPFlow) -> None:
+    async def request(self, flow: http.HTTPFlow) -> None:
         """Inspect each request as it passes; block or redact it when asked."""
         state = self.state
         if state is None:
             return
+        state.flows_seen += 1
+        mode = ctx.options.pixelhelper_mode
         try:
-            state.flows_seen += 1
-            if host_role(flow.request.pretty_host) is None:
+            if not is_tiktok_flow(flow):
                 return  # the fast path: nearly all traffic is not TikTok's
             recognition = recognise(flow.request.method, flow.request.pretty_url)
         except Exception:
-            log.exception("pixelhelper: recognition failed; flow passes unchanged")
-            return
+            log.exception("pixelhelper: recognition failed")
+            recognition = None
+            if mode == "observe":
+                return
+        try:
+            await self._handle(flow, recognition, mode, state)
+        except Exception as exc:
+            state.errors += 1
+            log.error("pixelhelper: %s mode failed: %s: %s", mode, type(exc).__name__, exc)
+            if mode != "observe":  # fail closed
+                self._block(flow, recognition, flow.metadata.setdefault("pixelhelper", {}))
+
+    async def _handle(
+        self, flow: http.HTTPFlow, recognition: Recognition | None, mode: str, state: LiveState
+    ) -> None:
+        kind = recognition.kind if recognition else None
+        meta: dict[str, Any] = {
+            "kind": kind.value if kind else None,
+            "url": flow.request.pretty_url,
+        }
+        flow.metadata["pixelhelper"] = meta
+        sdk = kind is Kind.SCRIPT and flow.request.method.upper() in ("GET", "HEAD")
+        if mode == "block" and sdk and ctx.options.pixelhelper_allow_sdk:
+            for name in ("cookie", "referer", "origin"):
+                flow.request.headers.pop(name, None)
+        elif mode == "block" or (mode == "redact" and recognition is None):
+            self._block(flow, recognition, meta)  # answered before inspection: nothing leaks
+        elif mode == "redact" and flow.request.method.upper() == "OPTIONS":
+            self._block(flow, recognition, meta)  # a preflight: answered, the real hit follows
         if recognition is None:
             return
-        mode = ctx.options.pixelhelper_mode
-        meta: dict[str, Any] = {"kind": recognition.kind.value, "url": flow.request.pretty_url}
-        flow.metadata["pixelhelper"] = meta
-        try:
-            indices = state.add(request_from_flow(flow, "live", state.flows_seen - 1))
-            meta["events"] = indices
-        except Exception as exc:
-            state.errors += 1
-            state.note(f"inspection failed: {type(exc).__name__}: {exc}")
-            log.exception("pixelhelper: inspection failed")
-            if mode in ("block", "redact"):  # fail closed
-                self._block(flow, recognition.kind, meta)
-            return
-        try:
-            if mode == "block":
-                if recognition.kind is Kind.SCRIPT and ctx.options.pixelhelper_allow_sdk:
-                    flow.request.headers.pop("cookie", None)
-                    flow.request.headers.pop("referer", None)
-                else:
-                    self._block(flow, recognition.kind, meta)
-            elif mode == "redact":
-                self._redact(flow, [f for i in indices for f in state.findings_for(i)], meta)
-            self._show(indices)
-        except Exception as exc:
-            state.errors += 1
-            log.exception("pixelhelper: %s mode failed", mode)
-            if mode in ("block", "redact"):
-                self._block(flow, recognition.kind, meta)
-            state.note(f"{mode} failed: {exc}")
+        captured = request_from_flow(flow, "live", state.flows_seen - 1)
+        redact = mode == "redact" and flow.response is None
+        indices, lines, outcome = await self._offload(
+            self._inspect, state, captured, redact, len(captured.body)
+        )
+        meta["events"] = indices
+        if outcome is not None and outcome.blocked:
+            self._block(flow, recognition, meta)
+            state.note(f"blocked (could not redact safely): {outcome.reason}")
+        elif outcome is not None and outcome.changed:
+            outcome.apply(flow.request)
+            meta["url"] = flow.request.pretty_url  # the save keeps what was forwarded
+            meta["redacted"] = outcome.stripped
+            state.redacted += 1
+            state.note("redacted: " + "; ".join(outcome.stripped))
+        self._print(lines)
 
-    def _block(self, flow: http.HTTPFlow, kind: Kind, meta: dict[str, Any]) -> None:
-        flow.response = blocked_response(flow, kind)
+    def _inspect(
+        self, state: LiveState, captured: CapturedRequest, redact: bool
+    ) -> tuple[list[int], list[str], Outcome | None]:
+        """All the CPU work for one request (decode, inspect, record, redact, format the
+        lines), in one call that can run off the event loop."""
+        with paused_gc():
+            prepared = state.prepare(captured)
+            indices = state.record(prepared)
+        outcome = None
+        if redact:
+            findings = [f for _event, found in prepared for f in found]
+            decode_failed = any(event.decode_error for event, _found in prepared)
+            outcome = redact_request(captured, findings, decode_failed, state.audit.inspector)
+        lines = [event_line(state, i) for i in indices] if self._view == "lines" else []
+        return indices, lines, outcome
+
+    @staticmethod
+    async def _offload(func: Any, *args: Any) -> Any:
+        """Run `func(*args[:-1])` inline for small bodies, in a thread for large ones (the last
+        argument is the body size), so a huge body never stalls the proxy's other flows."""
+        *call, size = args
+        if size <= INLINE_LIMIT:
+            return func(*call)
+        # The worker holds the GIL while it inspects; a short switch interval hands it back
+        # to the event loop often enough that other flows keep their usual latency.
+        if sys.getswitchinterval() > _SWITCH_INTERVAL:
+            sys.setswitchinterval(_SWITCH_INTERVAL)
+        return await asyncio.to_thread(func, *call)
+
+    def _block(
+        self, flow: http.HTTPFlow, recognition: Recognition | None, meta: dict[str, Any]
+    ) -> None:
+        if flow.response is not None:
+            return
+        flow.response = blocked_response(flow, recognition.kind if recognition else None)
         meta["blocked"] = True
         if self.state is not None:
             self.state.blocked += 1
 
-    def _redact(self, flow: http.HTTPFlow, findings: list[Finding], meta: dict[str, Any]) -> None:
-        sensitive = [f for f in findings if f.type == "sensitive" and f.value]
-        if not sensitive:
-            return
-        masker = Masker(sensitive, replacement=lambda _f: REDACTED)
-        request = flow.request
-        text = request.get_text(strict=False)
-        if text:
-            try:
-                document = json.loads(text)
-                request.text = json.dumps(masker.apply(document), separators=(",", ":"))
-            except ValueError:
-                request.text = masker.text(text)
-        request.url = masker.text(request.pretty_url)
-        for name in ("referer", "origin"):
-            if name in request.headers:
-                request.headers[name] = masker.text(request.headers[name])
-        stripped = sorted({f"{f.category} at {f.location}" for f in sensitive})
-        meta["redacted"] = stripped
-        if self.state is not None:
-            self.state.redacted += 1
-            self.state.note("redacted: " + "; ".join(stripped))
-
-    def _show(self, indices: list[int]) -> None:
-        if self._view != "lines" or self.state is None:
-            return
-        console = self.console
-        for index in indices:
-            line = event_line(self.state, index)
-            if console is not None:
-                console.print(line, highlight=False, soft_wrap=True)
+    def _print(self, lines: list[str]) -> None:
+        for line in lines:
+            if self.console is not None:
+                self.console.print(Text(line), highlight=False, soft_wrap=True)
             else:
                 print(line, flush=True)
+
+    def tls_clienthello(self, data: Any) -> None:
+        """In block and redact mode, a TLS connection to a TikTok host is always intercepted
+        (never passed through raw), and never waits on a connection to TikTok."""
+        try:
+            sni = data.client_hello.sni or ""
+            if ctx.options.pixelhelper_mode != "observe" and sni and host_role(sni):
+                data.ignore_connection = False
+                data.establish_server_tls_first = False
+        except Exception:
+            log.exception("pixelhelper: tls_clienthello failed")
+
+    def tcp_start(self, flow: Any) -> None:
+        """Raw TCP to a TikTok host (not HTTP the proxy can answer) is cut in block/redact."""
+        try:
+            if ctx.options.pixelhelper_mode == "observe":
+                return
+            address = flow.server_conn.address
+            names = [address[0] if address else "", flow.server_conn.sni or "",
+                     flow.client_conn.sni or ""]  # fmt: skip
+            if any(name and host_role(name) for name in names):
+                flow.kill()
+                if self.state is not None:
+                    self.state.blocked += 1
+        except Exception:
+            log.exception("pixelhelper: tcp_start failed")
 
     def response(self, flow: http.HTTPFlow) -> None:
         """Save finished flows."""
@@ -333,5 +493,8 @@ class PixelHelper:
             self._writer.add(flow)
             if self._save_file is not None:
                 self._save_file.flush()
-        except Exception:
-            log.exception("pixelhelper: could not save flow")
+        except Exception as exc:
+            log.error("pixelhelper: could not save a flow: %s", exc)
+
+
+__all__ = ["REDACTED", "PixelHelper", "blocked_response", "is_tiktok_flow"]

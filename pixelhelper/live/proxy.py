@@ -9,32 +9,23 @@ mitmproxy's own log quiet, so it never garbles the view.
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from pixelhelper.errors import PixelHelperError
+from pixelhelper.live.browser import Browser, has_display, launch_browser
 
 ENTRY = str(Path(__file__).with_name("mitmdump_entry.py"))
-CHROMIUM = os.environ.get("PIXELHELPER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = (
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--disable-default-apps",
-    "--proxy-bypass-list=<-loopback>",
-)
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -66,6 +57,7 @@ class ProxyConfig:
             "pixelhelper_allow_sdk": str(self.allow_sdk).lower(),
             "pixelhelper_save_all": str(self.save_all).lower(),
             "pixelhelper_listen": f"{self.host}:{self.port}",
+            "pixelhelper_parent_pid": str(os.getpid()),
         }
         optional = {
             "pixelhelper_save": self.save,
@@ -89,6 +81,46 @@ def free_port(host: str = "127.0.0.1") -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail before anything claims to listen when the port is taken.
+
+    Raises:
+        PixelHelperError: naming the port and a free alternative.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+                raise PixelHelperError(
+                    f"port {port} on {host} is already in use; try --port {free_port(host)}"
+                ) from exc
+            raise PixelHelperError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the kernel sends the child SIGTERM (a clean mitmproxy shutdown) when its parent
+    dies, however it dies (SIGKILL included). Elsewhere the addon's watchdog does it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def spawn(command: list[str], stdout: int | IO[bytes] | None = None) -> subprocess.Popen[bytes]:
+    """Start the mitmdump child: its own session (a terminal's Ctrl-C reaches only us, and we
+    pass exactly one on), and bound to our lifetime."""
+    return subprocess.Popen(
+        command,
+        stdout=stdout,
+        stderr=subprocess.STDOUT if stdout is not None else None,
+        start_new_session=True,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+    )
 
 
 def wait_for_port(
@@ -123,41 +155,6 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 20) -> int:
     return process.returncode
 
 
-def ca_spki_hash(confdir: Path | None = None) -> str | None:
-    """Base64 SHA-256 of mitmproxy's CA public key, for Chromium's SPKI allow-list."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    path = (confdir or Path.home() / ".mitmproxy") / "mitmproxy-ca-cert.pem"
-    if not path.is_file():
-        return None
-    cert = x509.load_pem_x509_certificate(path.read_bytes())
-    spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
-
-
-def launch_browser(
-    host: str, port: int, url: str | None = None, headless: bool = False
-) -> subprocess.Popen[bytes]:
-    """A Chromium with a fresh profile, proxied through pixelhelper, trusting mitmproxy's CA
-    by its public key (SPKI) rather than ignoring certificate errors altogether."""
-    if not Path(CHROMIUM).exists():
-        raise PixelHelperError(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    profile = tempfile.mkdtemp(prefix="pixelhelper-profile-")
-    args = [CHROMIUM, f"--user-data-dir={profile}", f"--proxy-server=http://{host}:{port}",
-            *CHROMIUM_FLAGS]  # fmt: skip
-    spki = ca_spki_hash()
-    if spki:
-        args.append(f"--ignore-certificate-errors-spki-list={spki}")
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")
-    if headless:
-        args += ["--headless=new", "--disable-gpu"]
-    if url:
-        args.append(url)
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def instructions(host: str, port: int, mode: str) -> str:
     """What a newcomer needs to know to point a browser at the proxy."""
     warn = ""
@@ -174,13 +171,15 @@ def instructions(host: str, port: int, mode: str) -> str:
 
 
 def run_live(config: ProxyConfig, browser: bool = False) -> int:
-    """Run the proxy in the foreground until Ctrl-C; the child prints the session summary.
+    """Run the proxy in the foreground until Ctrl-C (or SIGTERM, or SIGHUP when the terminal
+    closes); the child prints the session summary and writes the report either way.
 
     The child runs in its own session, so a Ctrl-C in the terminal reaches only this process,
     which passes exactly one SIGINT on (a second one could cut mitmdump's shutdown short).
     """
+    check_port(config.host, config.port)
     print(instructions(config.host, config.port, config.mode), file=sys.stderr, flush=True)
-    process = subprocess.Popen(config.command(), start_new_session=True)
+    process = spawn(config.command())
     forwarded = False
 
     def forward(signum: int, frame: object) -> None:
@@ -189,18 +188,27 @@ def run_live(config: ProxyConfig, browser: bool = False) -> int:
             forwarded = True
             process.send_signal(signal.SIGINT)
 
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
-    chromium = None
+    ending = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, forward) for sig in ending}
+    chromium: Browser | None = None
     try:
         if browser:
             wait_for_port(config.host, config.port, process)
-            chromium = launch_browser(config.host, config.port)
-        return process.wait()
+            headless = not has_display()
+            if headless:
+                print(
+                    "pixelhelper: no display ($DISPLAY is not set): Chromium runs headless",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            chromium = launch_browser(config.host, config.port, headless=headless)
+        code = process.wait()
+        return code
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if chromium is not None and chromium.poll() is None:
-            chromium.terminate()
+        if chromium is not None:
+            chromium.close()
         if process.poll() is None:
             stop(process)
 
@@ -210,15 +218,18 @@ def start_background(config: ProxyConfig, log: Path | None = None) -> subprocess
 
     Its output goes to `log` (or nowhere): a pipe nobody reads could fill up and stall it.
     """
-    sink = log.open("wb") if log else subprocess.DEVNULL
+    check_port(config.host, config.port)
+    sink = log.open("wb") if log else None
     try:
-        process = subprocess.Popen(
-            config.command(), stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        process = spawn(config.command(), sink if sink else subprocess.DEVNULL)
     finally:
-        if log:
-            sink.close()  # type: ignore[union-attr]
-    wait_for_port(config.host, config.port, process)
+        if sink:
+            sink.close()
+    try:
+        wait_for_port(config.host, config.port, process)
+    except PixelHelperError:
+        stop(process)
+        raise
     return process
 
 

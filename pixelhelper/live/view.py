@@ -1,17 +1,14 @@
-"""The live terminal view: state that the proxy updates, and pure functions that render it.
+"""The live rich view of a session: pure functions of a `LiveState` and the terminal size.
 
-`LiveState` wraps the same incremental `Audit` the file audit uses, so live and batch results
-never differ. Rendering is a pure function of the state and the terminal size (no I/O), which
-lets tests render it with rich's recording console at fixed widths. Every value shown passes
-through `pixelhelper.redact`, exactly as in the reports.
+Rendering does no I/O, which lets tests render it with rich's recording console at fixed
+widths. Every value shown passes through `pixelhelper.redact`, exactly as in the reports, and
+is neutralised and wrapped in `Text` (never parsed as markup): page text is hostile.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -21,69 +18,15 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from pixelhelper.audit import Audit
-from pixelhelper.capture import CapturedRequest
-from pixelhelper.inspect import InspectOptions
-from pixelhelper.models import SEVERITIES, Finding, PixelEvent
+from pixelhelper.live.state import LiveSettings, LiveState
+from pixelhelper.models import SEVERITIES, PixelEvent
+from pixelhelper.output.terminal import neutralise, neutralise_all
 from pixelhelper.output.text import SEVERITY_STYLE, STATUS_STYLE, finding_line, pixel_status
 from pixelhelper.redact import redact_report
-from pixelhelper.session import page_key
+
+__all__ = ["LiveSettings", "LiveState", "event_line", "render_live", "shown_event"]
 
 KEY_PARAMS = ("value", "currency", "content_type", "content_ids", "query", "search_string")
-
-
-@dataclass
-class LiveSettings:
-    """What the status line shows about the proxy itself."""
-
-    listen: str = "127.0.0.1:8080"
-    mode: str = "observe"
-    save: str | None = None
-    show_values: bool = False
-
-
-@dataclass
-class LiveState:
-    """Everything the live view shows; updated from the proxy thread, read by the renderer."""
-
-    settings: LiveSettings = field(default_factory=LiveSettings)
-    options: InspectOptions = field(default_factory=InspectOptions)
-    flows_seen: int = 0
-    blocked: int = 0
-    redacted: int = 0
-    errors: int = 0
-    started: float = field(default_factory=time.time)
-    current_page: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.audit = Audit(self.options)
-        self.lock = threading.RLock()
-
-    @property
-    def events(self) -> list[PixelEvent]:
-        """All events so far."""
-        return self.audit.result.events
-
-    def add(self, request: CapturedRequest) -> list[int]:
-        """Run the pipeline on one request; return the new event indices."""
-        with self.lock:
-            added = self.audit.add_request(request)
-            for index in added:
-                event = self.events[index]
-                if event.kind in ("pixel", "action") and event.page_url:
-                    self.current_page = page_key(event.page_url)
-            return added
-
-    def findings_for(self, index: int) -> list[Finding]:
-        """Findings of one event."""
-        return [f for f in self.audit.result.findings if f.event == index]
-
-    def note(self, text: str) -> None:
-        """Remember a message for the status area (e.g. what redact mode stripped)."""
-        with self.lock:
-            self.notes.append(text)
-            del self.notes[:-3]
 
 
 # --------------------------------------------------------------------------- redacted views
@@ -94,11 +37,11 @@ def shown_event(state: LiveState, index: int) -> tuple[dict[str, Any], list[dict
     event = state.events[index]
     findings = state.findings_for(index)
     raw = {
-        "event": event.model_dump(mode="json", exclude={"capture_time"}),
+        "events": [event.model_dump(mode="json", exclude={"capture_time"})],
         "findings": [f.model_dump(mode="json") for f in findings],
     }
-    shown = redact_report(raw, findings, state.settings.show_values)
-    return shown["event"], shown["findings"]
+    shown = neutralise_all(redact_report(raw, findings, state.settings.show_values))
+    return shown["events"][0], shown["findings"]
 
 
 def _counts(findings: list[dict[str, Any]]) -> Text:
@@ -118,22 +61,66 @@ def _key_params(event: dict[str, Any]) -> str:
     return " ".join(str(p) for p in parts)
 
 
+_LINE_FINDINGS = 3
+
+
+def _line_fields(event: PixelEvent) -> dict[str, Any]:
+    """Only what the one-line view prints: redacting a whole event (a 1 MB payload, thousands
+    of findings) for one line would cost far more than the line is worth."""
+    props = event.properties if isinstance(event.properties, dict) else {}
+    action = event.action
+    return {
+        "kind": event.kind,
+        "pixel_code": event.pixel_code,
+        "event": event.event,
+        "properties": {k: props[k] for k in KEY_PARAMS if k in props},
+        "action": {"inner_text": action.inner_text} if action and action.inner_text else None,
+        "decode_error": event.decode_error,
+    }
+
+
+_LINE_PLACES = tuple(f"properties.{k}" for k in KEY_PARAMS) + (
+    "auto_collected_properties.trigger_element.inner_text",
+    "event",
+    "action",
+)
+
+
 def event_line(state: LiveState, index: int) -> str:
-    """The one-line form used when stdout is not a terminal."""
-    event, findings = shown_event(state, index)
-    stamp = time.strftime(
-        "%H:%M:%S", time.localtime(state.events[index].capture_time or time.time())
+    """The one-line form used when stdout is not a terminal: the event, its key parameters
+    and its findings by rule id and field (`HIGH sensitive-email context.page.url?email`)."""
+    raw = state.events[index]
+    findings = state.findings_for(index)
+    ranked = sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+    named = ranked[:_LINE_FINDINGS]
+    # Mask with the findings of what the line shows: a body with thousands of findings must
+    # not cost thousands of masks for one line.
+    relevant = [f for f in findings if f.location.startswith(_LINE_PLACES)] + named
+    shown = redact_report(
+        {
+            "events": [_line_fields(raw)],
+            "findings": [
+                {"severity": f.severity, "rule": f.rule, "location": f.location} for f in named
+            ],  # fmt: skip
+        },
+        relevant,
+        state.settings.show_values,
     )
+    event, shown_named = neutralise_all(shown["events"][0]), neutralise_all(shown["findings"])
+    stamp = time.strftime("%H:%M:%S", time.localtime(raw.capture_time or time.time()))
     name = event.get("event") or ("script" if event["kind"] == "script" else "-")
-    counts = Counter(f["severity"] for f in findings)
-    summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts.get(s)) or "no findings"
-    params = _key_params(event)
     line = f"{stamp} {event['kind']:10} {event.get('pixel_code') or '-':20} {name}"
+    params = _key_params(event)
     if params:
         line += f"  {params}"
     if event.get("decode_error"):
         line += f"  DECODE ERROR: {event['decode_error']}"
-    return f"{line}  [{summary}]"
+    counts = Counter(f.severity for f in findings)
+    summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts.get(s)) or "no findings"
+    listed = "; ".join(f"{f['severity'].upper()} {f['rule']} {f['location']}" for f in shown_named)
+    if len(ranked) > _LINE_FINDINGS:
+        listed += f"; +{len(ranked) - _LINE_FINDINGS} more"
+    return f"{line}  [{summary}]" + (f"  {listed}" if listed else "")
 
 
 # --------------------------------------------------------------------------- renderables
@@ -146,7 +133,7 @@ def _pixels_panel(state: LiveState) -> Panel:
     table.add_column(overflow="ellipsis", no_wrap=True)
     page = next((p for p in state.audit.result.session.pages if p.url == state.current_page), None)
     if page is None or not page.pixels:
-        table.add_row(Text("waiting for pixel traffic…", style="dim"), "", "")
+        table.add_row(Text("waiting for pixel traffic…", style="dim"), Text(""), Text(""))
     else:
         for code, entry in page.pixels.items():
             indices = entry.loads + entry.events
@@ -156,12 +143,12 @@ def _pixels_panel(state: LiveState) -> Panel:
             table.add_row(
                 Text("●", style=STATUS_STYLE[status]),
                 Text(code, style="bold"),
-                f"{len(entry.loads)} load(s), {len(entry.events)} event(s)",
+                Text(f"{len(entry.loads)} load(s), {len(entry.events)} event(s)"),
             )
     page_url = redact_report(
-        {"url": state.current_page}, state.audit.result.findings, state.settings.show_values
-    )["url"]
-    title = f"Pixels on {page_url or 'this page'}"
+        {"pages": [state.current_page]}, state.audit.result.findings, state.settings.show_values
+    )["pages"][0]
+    title = Text(f"Pixels on {neutralise(page_url) or 'this page'}")
     return Panel(table, title=title, title_align="left", border_style="blue")
 
 
@@ -180,11 +167,11 @@ def _events_table(state: LiveState, rows: int) -> Table:
         )
         name = event.get("event") or "-"
         style = "bold red" if event.get("decode_error") else ""
-        table.add_row(
-            stamp,
-            event.get("pixel_code") or "-",
+        table.add_row(  # every cell a Text: a plain str cell would be parsed as markup
+            Text(stamp),
+            Text(event.get("pixel_code") or "-"),
             Text(name, style=style or "cyan"),
-            _key_params(event) or ("decode error" if event.get("decode_error") else ""),
+            Text(_key_params(event) or ("decode error" if event.get("decode_error") else "")),
             _counts(findings),
         )
     return table
@@ -208,7 +195,7 @@ def _details(state: LiveState) -> RenderableType:
             branch = tree.add(Text(title, style="bold green"))
             for key, value in data.items() if isinstance(data, dict) else []:
                 if value not in (None, "", {}, []):
-                    branch.add(f"{key}: {value}")
+                    branch.add(Text(f"{key}: {value}"))  # Text: page text is never markup
     for finding in findings:
         tree.add(finding_line(finding))
     return tree
@@ -261,7 +248,7 @@ def render_live(state: LiveState, height: int = 24) -> RenderableType:
                          border_style="blue"), name="details"),
             Layout(_status_line(state), name="status", size=1),
         )  # fmt: skip
-        notes = [Text(n, style="yellow") for n in state.notes]
+        notes = [Text(neutralise(n), style="yellow") for n in state.notes]
         if notes:
             layout["details"].update(
                 Panel(Group(_details(state), *notes), title="Latest event", title_align="left",

@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pixelhelper.output.terminal import json_safe
+
+
+def dumps(value: Any, indent: int | None = None) -> str:
+    """JSON text that is safe on a terminal too (see `terminal.json_safe`)."""
+    return json_safe(json.dumps(value, indent=indent, ensure_ascii=False))
+
 
 def render_json(report: dict[str, Any], color: bool = False) -> str:
     """The whole report as one JSON document."""
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return dumps(report, indent=2) + "\n"
 
 
 def render_jsonl(report: dict[str, Any], color: bool = False) -> str:
@@ -27,4 +34,4 @@ def render_jsonl(report: dict[str, Any], color: bool = False) -> str:
         )
     lines.extend({"record": "finding", **finding} for finding in loose)
     lines.append({"record": "summary", "version": report["version"], **report["summary"]})
-    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    return "".join(dumps(line) + "\n" for line in lines)

@@ -14,6 +14,8 @@ from rich.console import Console, Group, RenderableType
 from rich.text import Text
 from rich.tree import Tree
 
+from pixelhelper.output.terminal import neutralise_all
+
 SEVERITY_STYLE = {
     "critical": "bold white on red",
     "high": "bold red",
@@ -175,7 +177,11 @@ def _renderables(report: dict[str, Any]) -> list[RenderableType]:
 
 
 def render(report: dict[str, Any], color: bool = False, width: int | None = None) -> str:
-    """Render the text report; `color` adds ANSI styles and fits the terminal's width."""
+    """Render the text report; `color` adds ANSI styles and fits the terminal's width.
+
+    Traffic text is neutralised first: no escape sequence from a page reaches the terminal.
+    """
+    report = neutralise_all(report)
     if width is None:
         width = shutil.get_terminal_size((120, 24)).columns if color else 120
     buffer = io.StringIO()

@@ -14,6 +14,8 @@ from typing import Any
 from mitmproxy import connection, http
 from mitmproxy.io import FlowWriter
 
+from pixelhelper.files import open_private, write_text
+
 
 def make_flow(
     method: str,
@@ -45,9 +47,9 @@ def make_flow(
 
 
 def write_flow_file(path: str | Path, flows: Iterable[http.HTTPFlow]) -> int:
-    """Write flows to a mitmproxy flow file; return how many were written."""
+    """Write flows to a mitmproxy flow file (0600: it holds raw traffic); return how many."""
     count = 0
-    with Path(path).open("wb") as handle:
+    with open_private(path) as handle:
         writer = FlowWriter(handle)
         for flow in flows:
             writer.add(flow)
@@ -64,5 +66,5 @@ def har_document(flows: Iterable[http.HTTPFlow]) -> dict[str, Any]:
 
 
 def write_har(path: str | Path, flows: Iterable[http.HTTPFlow]) -> None:
-    """Write flows as a HAR file."""
-    Path(path).write_text(json.dumps(har_document(flows), indent=1), encoding="utf-8")
+    """Write flows as a HAR file (0600, like every capture)."""
+    write_text(path, json.dumps(har_document(flows), indent=1), private=True)

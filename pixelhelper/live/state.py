@@ -1,0 +1,130 @@
+"""The state of a running live session: the audit so far and the proxy's own counters.
+
+`LiveState` wraps the same incremental `Audit` the file audit uses, so live and batch results
+never differ. The proxy thread (or a worker thread, for large bodies) updates it; views read
+it under its lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pixelhelper.audit import Audit
+from pixelhelper.capture import CapturedRequest
+from pixelhelper.inspect import InspectOptions
+from pixelhelper.models import Finding, PixelEvent
+from pixelhelper.session import page_key
+
+Prepared = list[tuple[PixelEvent, list[Finding]]]
+
+
+_FREEZE_EVERY = 2_000
+
+
+def _freeze_retained(prepared: Prepared) -> None:
+    """Move what the session now retains out of the garbage collector's view.
+
+    A live session keeps every event and finding; each full collection would walk all of them
+    again, holding the GIL and stalling the proxy's event loop for tens to hundreds of
+    milliseconds. The retained objects live as long as the session, so they are frozen once a
+    batch is large enough to matter (`gc.freeze` costs nothing per object).
+    """
+    size = sum(1 + len(findings) for _event, findings in prepared)
+    _pending[0] += size
+    if _pending[0] >= _FREEZE_EVERY:
+        _pending[0] = 0
+        gc.freeze()
+
+
+_pending = [0]
+_paused = [0]
+_gc_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No automatic collection while a large body is inspected: the allocations would trigger
+    full collections in the worker thread, each holding the GIL over every object the session
+    keeps. What the inspection retains is frozen afterwards (`_freeze_retained`)."""
+    with _gc_lock:
+        _paused[0] += 1
+        if _paused[0] == 1:
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _paused[0] -= 1
+            if _paused[0] == 0:
+                gc.enable()
+
+
+@dataclass
+class LiveSettings:
+    """What the status line shows about the proxy itself."""
+
+    listen: str = "127.0.0.1:8080"
+    mode: str = "observe"
+    save: str | None = None
+    show_values: bool = False
+
+
+@dataclass
+class LiveState:
+    """Everything the live view shows; updated from the proxy, read by the renderer."""
+
+    settings: LiveSettings = field(default_factory=LiveSettings)
+    options: InspectOptions = field(default_factory=InspectOptions)
+    flows_seen: int = 0
+    blocked: int = 0
+    redacted: int = 0
+    errors: int = 0
+    started: float = field(default_factory=time.time)
+    current_page: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.audit = Audit(self.options)
+        self.lock = threading.RLock()
+        self._by_event: dict[int, list[Finding]] = {}
+
+    @property
+    def events(self) -> list[PixelEvent]:
+        """All events so far."""
+        return self.audit.result.events
+
+    def prepare(self, request: CapturedRequest) -> Prepared:
+        """Decode and inspect one request (no shared state touched: safe off the loop)."""
+        return self.audit.prepare(request)
+
+    def record(self, prepared: Prepared) -> list[int]:
+        """Add prepared events to the session; return their indices."""
+        with self.lock:
+            added = self.audit.record(prepared)
+            for index, (_event, findings) in zip(added, prepared, strict=True):
+                self._by_event[index] = findings
+            _freeze_retained(prepared)
+            for index in added:
+                event = self.events[index]
+                if event.kind in ("pixel", "action") and event.page_url:
+                    self.current_page = page_key(event.page_url)
+            return added
+
+    def add(self, request: CapturedRequest) -> list[int]:
+        """Run the pipeline on one request; return the new event indices."""
+        return self.record(self.prepare(request))
+
+    def findings_for(self, index: int) -> list[Finding]:
+        """Findings of one event (those of the event's own checks, not the session's)."""
+        return self._by_event.get(index, [])
+
+    def note(self, text: str) -> None:
+        """Remember a message for the status area (e.g. what redact mode stripped)."""
+        with self.lock:
+            self.notes.append(text)
+            del self.notes[:-3]

@@ -1,0 +1,198 @@
+"""The one credential filter: secrets in captured traffic never leave the process.
+
+Captured requests carry access tokens, OAuth codes, signed-URL signatures, API keys and session
+ids, in query strings, fragments, redirect URLs nested (and percent-encoded) inside other URLs,
+relative URLs, JSON keys and free text. Reports are pasted into tickets and public CI logs, so
+every value whose *name* says it is a secret is withheld wherever it appears, in every format,
+whatever `--show-values` says. Names are judged by their words (`x-access-token`, `api_token`,
+`csrfToken`) plus a few short names that are secrets only on their own (`code`, `sid`, `auth`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote_plus
+
+CREDENTIAL = "<redacted credential>"
+
+# A name holding any of these words is a secret: `refresh_token`, `X-Api-Secret`, `passwd`.
+_SECRET_WORDS = frozenset(
+    {
+        "token", "tokens", "secret", "secrets", "password", "passwd", "pwd", "passphrase",
+        "passcode", "signature", "credential", "credentials", "authorization", "auth", "bearer",
+        "jwt", "apikey", "sessionid", "sessid", "phpsessid", "jsessionid", "csrf", "xsrf",
+        "otp", "privatekey", "accesskey", "secretkey", "oauth",
+    }
+)  # fmt: skip
+# Names that are secrets only when they are the whole name (`code=`, `sid=`, `session=`).
+_SECRET_NAMES = frozenset(
+    {
+        "code", "sid", "session", "sig", "pin", "cookie", "setcookie", "ticket", "nonce",
+        "samlresponse", "samlrequest", "assertion", "cvv", "cvc", "cvv2", "cvc2",
+        "securitycode", "verificationcode", "authcode", "otpcode",
+    }
+)  # fmt: skip
+# ...and words that make `key` a secret: `api_key`, `access-key`, `client_key`.
+_KEY_QUALIFIERS = frozenset({"api", "access", "private", "secret", "client", "signing", "license"})
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_CLOUD_PREFIXES = ("x-amz-", "x_amz_", "x-goog-", "x_goog_")
+
+
+@lru_cache(maxsize=4096)
+def is_secret_name(name: str) -> bool:
+    """True for a parameter, key or header name whose value is a credential."""
+    lowered = name.strip().lower()
+    if not lowered:
+        return False
+    if lowered.startswith(_CLOUD_PREFIXES):
+        return True  # AWS/GCS signed URLs: X-Amz-Signature, X-Amz-Credential, X-Goog-...
+    words = [w for w in _NON_WORD.split(_CAMEL.sub("_", name.strip()).lower()) if w]
+    joined = "".join(words)
+    if joined in _SECRET_NAMES or joined in _SECRET_WORDS:
+        return True
+    if any(word in _SECRET_WORDS for word in words):
+        return True
+    if "key" in words and _KEY_QUALIFIERS.intersection(words):
+        return True
+    return joined.endswith(("token", "secret", "password", "apikey", "sessionid", "signature"))
+
+
+# name=value pairs in URLs and text, any number of percent-encodings deep (= %3D %253D ...).
+# Only the name and separator are matched, so a pair nested inside another pair's value (a
+# redirect URL's own query) is found too; the value runs to the next delimiter.
+_PAIR = re.compile(
+    r"(?:^|(?<=[?&#;\s\"'(,/])|(?<=%3[fF])|(?<=%26)|(?<=%23)|(?<=%253[fF])|(?<=%2526)|(?<=%2523))"
+    r"(?P<name>[A-Za-z_][\w.\-\[\]]{0,63})(?P<sep>=|%(?:25)*3[dD])"
+)
+_VALUE_END = re.compile(r"&|%(?:25)*26|#|%(?:25)*23|[\s\"'<>;,]")
+# "name": "value" in JSON text, also when the JSON is itself escaped inside a string
+_JSON_PAIR = re.compile(
+    r"(?P<q>\\*[\"'])(?P<name>[^\"'\\]{1,64})(?P=q)\s*:\s*(?P<vq>\\*[\"'])(?P<value>(?:(?!(?P=vq)).)*)(?P=vq)"
+)
+# name: value in free text ("token: abc", "Authorization: Bearer x", "password = hunter2")
+_COLON_PAIR = re.compile(
+    r"(?P<name>[A-Za-z_][\w\-]{0,63})(?P<sep>\s*[:=]\s*)"
+    r"(?P<value>(?:(?:Bearer|Basic|Digest|Token)\s+)?[^\s\"'<>;,&]+)"
+)
+# bare credentials whose shape gives them away
+_SHAPES = re.compile(
+    r"\b(?:Bearer|Basic|Digest|Token)\s+[A-Za-z0-9._~+/\-]{6,}=*"
+    r"|\beyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*"  # JWT
+    r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"  # AWS access key id
+    r"|\bAIza[0-9A-Za-z_-]{35}\b"  # Google API key
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
+    re.IGNORECASE,
+)
+_HINTS = ("=", ":", "bearer", "basic", "digest", "token", "eyj", "akia", "asia", "-----begin")
+
+
+def _pair(match: re.Match[str]) -> str:
+    if not is_secret_name(unquote_plus(match.group("name"))):
+        return match.group(0)
+    start, end = match.span("value")
+    base = match.start()
+    whole = match.group(0)
+    return whole[: start - base] + CREDENTIAL + whole[end - base :]
+
+
+def _scrub_pairs(text: str) -> str:
+    spans: list[tuple[int, int]] = []
+    for match in _PAIR.finditer(text):
+        if not is_secret_name(unquote_plus(match.group("name"))):
+            continue
+        start = match.end()
+        end_match = _VALUE_END.search(text, start)
+        end = end_match.start() if end_match else len(text)
+        if end > start and not (spans and start < spans[-1][1]):
+            spans.append((start, end))
+    if not spans:
+        return text
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], CREDENTIAL]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _scrub_once(text: str) -> str:
+    out = _SHAPES.sub(CREDENTIAL, text)
+    out = _scrub_pairs(out)
+    out = _JSON_PAIR.sub(_pair, out)
+    return _COLON_PAIR.sub(_pair, out)
+
+
+def scrub_text(text: str) -> str:
+    """Withhold every credential in a string: URL (absolute, relative, nested, encoded), JSON
+    text, or free text. A percent-encoded string that hides a secret is shown decoded."""
+    if len(text) <= 4096:
+        return _scrub_cached(text)
+    return _scrub(text, 0)
+
+
+@lru_cache(maxsize=65536)
+def _scrub_cached(text: str) -> str:
+    return _scrub(text, 0)
+
+
+def _scrub(text: str, _level: int) -> str:
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _HINTS):
+        return text
+    out = _scrub_once(text)
+    if _level < 3 and "%" in out:  # redirect URLs nest inside query values, encoded once more
+        decoded = unquote_plus(out)
+        deeper = _scrub(decoded, _level + 1)
+        if deeper != decoded:
+            return deeper
+    return out
+
+
+def scrub(node: Any, parent: str = "") -> Any:
+    """Withhold credentials in a JSON-able value taken from traffic: values under secret keys,
+    and secrets inside any string. The pixel code (`pixel.code`) is not a secret."""
+    if isinstance(node, dict):
+        out: dict[Any, Any] = {}
+        for key, value in node.items():
+            name = str(key)
+            shown = scrub_text(key) if isinstance(key, str) else key
+            out[shown] = (
+                CREDENTIAL if _withhold(name, value, parent) else scrub(value, name.lower())
+            )
+        return out
+    if isinstance(node, list):
+        return [scrub(item, parent) for item in node]
+    if isinstance(node, str):
+        return scrub_text(node)
+    return node
+
+
+def _withhold(name: str, value: Any, parent: str) -> bool:
+    if value in (None, "", [], {}) or isinstance(value, bool) or not is_secret_name(name):
+        return False
+    return not (name.lower() == "code" and parent == "pixel")
+
+
+_SECRET_HEADERS = frozenset({"cookie", "set-cookie", "proxy-authorization"})
+
+
+def scrub_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Header pairs as they may be shown: secret-named headers (Authorization, Access-Token,
+    X-Api-Key...) withheld, Cookie keeping only the pixel's own cookies, the rest scrubbed."""
+    from pixelhelper.cookies import reportable_cookies
+
+    out = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "cookie":
+            kept = reportable_cookies([value])
+            shown = "; ".join(f"{k}={v}" for k, v in kept.items())
+        elif lowered in _SECRET_HEADERS or is_secret_name(name):
+            shown = CREDENTIAL
+        else:
+            shown = scrub_text(value)
+        out.append((name, shown))
+    return out
