@@ -160,7 +160,9 @@ def test_save_writes_pixel_flows_only_unless_save_all(tmp_path):
             )
             addon.running()
             for flow in flows:
-                asyncio.run(addon.request(flow))
+                pending = addon.request(flow)
+                if pending is not None:
+                    asyncio.run(pending)
                 flow.response = site_flow().response
                 addon.response(flow)
             addon.done()

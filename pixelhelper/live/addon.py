@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Coroutine
 from typing import IO, Any
 
 from mitmproxy import ctx, exceptions, http
@@ -338,22 +339,31 @@ class PixelHelper:
 
     # ------------------------------------------------------------------ traffic
 
-    async def request(self, flow: http.HTTPFlow) -> None:
-        """Inspect each request as it passes; block or redact it when asked."""
+    def request(self, flow: http.HTTPFlow) -> Coroutine[Any, Any, None] | None:
+        """Inspect each request as it passes; block or redact it when asked.
+
+        Synchronous for the fast path (nearly all traffic is not TikTok's: no coroutine, no
+        await); for pixel traffic it returns the coroutine mitmproxy awaits.
+        """
         state = self.state
         if state is None:
-            return
+            return None
         state.flows_seen += 1
         mode = ctx.options.pixelhelper_mode
         try:
             if not is_tiktok_flow(flow):
-                return  # the fast path: nearly all traffic is not TikTok's
+                return None
             recognition = recognise(flow.request.method, flow.request.pretty_url)
         except Exception:
             log.exception("pixelhelper: recognition failed")
             recognition = None
             if mode == "observe":
-                return
+                return None
+        return self._request(flow, recognition, mode, state)
+
+    async def _request(
+        self, flow: http.HTTPFlow, recognition: Recognition | None, mode: str, state: LiveState
+    ) -> None:
         try:
             await self._handle(flow, recognition, mode, state)
         except Exception as exc:
