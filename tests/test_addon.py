@@ -216,3 +216,26 @@ def test_mitmdump_runs_the_addon_script_on_its_own(tmp_path):
     assert len(lines) == 7 and "Purchase" in lines[-1]
     assert "jane.doe@example.com" not in proc.stdout
     assert len(json.loads(report.read_text())["events"]) == 7
+
+
+def test_warns_once_when_listening_beyond_loopback(caplog):
+    addon = PixelHelper()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, pixelhelper_view="none", pixelhelper_summary=False)
+        tctx.options.update(listen_host="0.0.0.0")
+        addon.running()
+        addon.running()
+        addon.done()
+    warnings = [r for r in caplog.records if "beyond this machine" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_block_mode_makes_connections_lazy():
+    addon = PixelHelper()
+    with taddons.context(addon) as tctx:
+        from mitmproxy.addons.proxyserver import Proxyserver
+
+        tctx.master.addons.add(Proxyserver())
+        tctx.options.update(connection_strategy="eager")
+        tctx.configure(addon, pixelhelper_mode="block", pixelhelper_view="none")
+        assert tctx.options.connection_strategy == "lazy"
