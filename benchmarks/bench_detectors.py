@@ -5,7 +5,8 @@
 Prints events per second for the detectors (walker, email, phone, card, national id, names,
 dates, addresses, coordinates, IPs, health lexicon, known-identity hashes) and, as the baseline
 measured in the same run on the same bodies, a plain `json.loads` pass. Target (issue #3):
->= 5,000 events/s on one core. Payloads are 1-5 KB, shaped like the real captures.
+>= 5,000 events/s on one core. Payloads are 1-5 KB, shaped like the real captures. Then the
+precision and recall per category on the labelled corpora of tests/corpus/.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -158,6 +160,19 @@ def main() -> None:
               f"ratio to baseline {baseline / full:.3f}")  # fmt: skip
         verdict = "met" if n / detect >= 5000 else "NOT met"
         print(f"  target 5000 events/s per core: {verdict}")
+    print_quality()
+
+
+def print_quality() -> None:
+    """Precision and recall per category on the labelled corpora in tests/corpus/."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from corpus.scoring import TEXT_PLACES, field_cases, score, table, text_cases
+
+    print("precision / recall, payload-field corpus (tests/corpus/sensitive_fields.jsonl):")
+    table(score(field_cases())[0])
+    for place in TEXT_PLACES:
+        print(f"precision / recall, free-text corpus at {place}:")
+        table(score(text_cases(place), {"phone", "card_number", "date_of_birth", "health"})[0])
 
 
 if __name__ == "__main__":

@@ -201,6 +201,9 @@ class PixelEvent(BaseModel):
     library: str | None = None
     action: ActionDetails | None = None
     signal_diagnostics: dict[str, Any] | None = None
+    """TikTok's own verdict on each match key (`signal_diagnostic_labels`), verbatim."""
+    inspection: dict[str, Any] | None = None
+    """The SDK's `_inspection` (identity_params: how each identity was received), verbatim."""
     event_source: str | None = None
     test_event_code: str | None = None
     decode_error: str | None = None

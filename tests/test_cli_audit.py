@@ -75,7 +75,9 @@ def test_json_contract(tmp_path, capsys):
     assert report["sources"] == [
         {"path": str(path), "flows": 5, "pixel_requests": 4, "errors": [], "warnings": []}
     ]
-    assert report["pixels"] == [{"code": "CQ8PJ3RC77U4LT2MKR2G", "loads": 1, "events": 3}]
+    assert report["pixels"] == [
+        {"code": "CQ8PJ3RC77U4LT2MKR2G", "loads": 1, "events": 3, "listed": 0}
+    ]
     events = report["events"]
     assert [e["kind"] for e in events] == ["script", "pixel", "pixel", "events_api", "events_api"]
     assert [e["flow"] for e in events] == [1, 2, 3, 4, 4]

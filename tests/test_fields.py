@@ -54,11 +54,9 @@ def test_sdk_bookkeeping_is_flagged_and_numbers_are_filtered():
     site = {f.location: f.text for f in fields if not f.sdk}
     sdk = {f.location: f.text for f in fields if f.sdk}
     assert site == {"properties.phone": "4155550132", "properties.lat": "37.42221"}
-    assert sdk == {
-        "message_id": "messageId-1-2",
-        "context.session_id": "x",
-        "context.userAgent": "UA",
-    }
+    assert sdk == {}  # SDK fields are checked for emails only: nothing to emit here
+    leaky = event_fields(payload_event({"context": {"session_id": "mail jo@example.com"}}))
+    assert [(f.location, f.sdk) for f in leaky] == [("context.session_id", True)]
 
 
 def test_no_depth_hides_a_value():

@@ -23,6 +23,9 @@ ITEM = {"content_id": "SKU-1", "content_name": "Shirt", "price": 20.0, "quantity
 SHA = hashlib.sha256(b"jane.doe@example.com").hexdigest()
 
 
+SENT = 1_767_258_010.0  # when the Events API requests below were sent
+
+
 def events_api(*items, code=CODE):
     body = {"event_source": "web", "event_source_id": code, "data": list(items)}
     return make_flow(
@@ -30,6 +33,7 @@ def events_api(*items, code=CODE):
         "https://business-api.tiktok.com/open_api/v1.3/event/track/",
         headers={"Access-Token": "x" * 40, "Content-Type": "application/json"},
         body=json.dumps(body),
+        timestamp=SENT,
     )
 
 
@@ -41,6 +45,41 @@ def purchase(**props):
 
 CASES = {
     "invalid-pixel-code": [pixel_flow(hit("Pageview", code="C1234567890"))],
+    "event-name-case": [
+        pixel_flow(hit("Purchase ", page=SHOP, event_id="o1", properties=purchase()))
+    ],
+    "invalid-event-time": [
+        events_api(
+            {
+                "event": "Purchase",
+                "event_id": "o1",
+                "event_time": int(SENT * 1000),
+                "user": {"email": SHA},
+                "properties": purchase(),
+            }
+        )  # fmt: skip
+    ],
+    "stale-event-time": [
+        events_api(
+            {
+                "event": "Purchase",
+                "event_id": "o1",
+                "event_time": int(SENT) - 9 * 86400,
+                "user": {"email": SHA},
+                "properties": purchase(),
+            }
+        )  # fmt: skip
+    ],
+    "static-event-id": [
+        loader_flow(referer=SHOP, n=0),
+        pixel_flow(hit("ViewContent", page=SHOP, event_id="vc-1", n=1), n=1),
+        loader_flow(referer=SHOP, n=2),
+        pixel_flow(hit("ViewContent", page=SHOP, event_id="vc-1", n=3), n=3),
+    ],
+    "no-first-party-cookie": [
+        loader_flow(referer=SHOP, n=0),
+        pixel_flow(hit("Pageview", page=SHOP, user={}, n=1), n=1),
+    ],
     "duplicate-pixel-load": [
         loader_flow(n=0),
         loader_flow(n=1),
@@ -151,6 +190,11 @@ EXPECTED_LOCATION = {
     "unhashed-identity": "context.user.email",
     "signal-rejected": "signal_diagnostic_labels.raw_phone",
     "content-ids-shape": "properties.content_id",
+    "event-name-case": "event",
+    "invalid-event-time": "event_time",
+    "stale-event-time": "event_time",
+    "static-event-id": "event_id",
+    "no-first-party-cookie": "cookies._ttp",
 }
 
 

@@ -21,11 +21,46 @@ def test_real_captures_have_no_personal_identifiers(path):
     assert [f for f in result.findings if f.category in STRICT] == []
 
 
-def test_planned_parenthood_is_flagged_as_reproductive_health():
+def test_planned_parenthood_is_flagged_as_reproductive_health_on_every_event():
     result = audit_paths([CAPTURES / "themarkup_nonprofit_plannedparenthood.har"])
     health = [f for f in result.findings if f.category == "health"]
     assert health and {f.subcategory for f in health} == {"reproductive"}
-    assert all(f.location == "context.page.url" for f in health)
+    flagged = {f.event for f in health}
+    # the home page too, where only the host name says who the organisation is
+    for index, event in enumerate(result.events):
+        if event.kind == "pixel":
+            assert index in flagged, event.event
+    home = [
+        f for f in health if result.events[f.event].page_url == "https://www.plannedparenthood.org/"
+    ]
+    assert any(f.location == "context.page.url" and f.value == "planned parenthood" for f in home)
+    assert any(f.location == "event" and f.value == "Contact" for f in home)  # a care-seeking act
+
+
+def test_site_context_makes_appointment_words_health_only_on_health_sites():
+    def findings(page: str, **props: str) -> list:
+        body = hit("Schedule", page=page, properties=props)
+        return [f for f in audit_requests([_request(body)]).findings if f.category == "health"]
+
+    clinic = findings("https://www.mentalhealthcenter.com/", content_name="Book an appointment")
+    assert {f.location for f in clinic} >= {"context.page.url", "properties.content_name"}
+    shop = findings("https://www.shoes.example.com/", content_name="Book an appointment")
+    assert shop == []
+    exchange = findings("https://www.coverme.gov/apply", content_name="Get a quote")
+    assert {f.location for f in exchange} == {
+        "event",
+        "context.page.url",
+        "properties.content_name",
+    }
+    assert "coverme" not in {f.value for f in exchange}  # its name says no condition
+
+
+def _request(body: dict):  # type: ignore[no-untyped-def]
+    from pixelhelper.capture import CapturedRequest
+
+    return CapturedRequest(
+        "POST", "https://analytics.tiktok.com/api/v2/pixel", (), json.dumps(body).encode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -166,7 +201,7 @@ def test_bad_identities_file_is_a_clear_error(tmp_path, capsys):
     assert "known identities" in capsys.readouterr().err
 
 
-def test_region_for_national_numbers(tmp_path):
+def test_national_numbers_of_other_countries_are_found_whatever_the_region(tmp_path):
     path = tmp_path / "de.flow"
     write_flow_file(
         path,
@@ -175,14 +210,14 @@ def test_region_for_national_numbers(tmp_path):
                 hit(
                     "Lead",
                     page="https://shop.example.de/kontakt",
-                    properties={"telefon_mobile": "0176 12345678"},
+                    properties={"telefon_mobile": "0176 12345678", "note": "Bestellung 48213"},
                 )
             )
         ],
     )
-    assert any(f.category == "phone" for f in audit_paths([path]).findings)  # .de -> DE
-    us = audit_paths([path], InspectOptions(region="US"))
-    assert not any(f.category == "phone" for f in us.findings)
+    for options in (InspectOptions(), InspectOptions(region="US")):
+        phones = [f for f in audit_paths([path], options).findings if f.category == "phone"]
+        assert [f.value for f in phones] == ["0176 12345678"]
 
 
 def test_base64_payload_value_is_unwrapped_and_its_carrier_masked(tmp_path, capsys):

@@ -186,6 +186,7 @@ def browser_event(base: Fields, element: Any, index: int | None) -> PixelEvent:
         else None,
         action=_action_details(payload),
         signal_diagnostics=payload.signal_diagnostic_labels,
+        inspection=payload.inspection or None,
         payload=element,
         batch_index=index,
     )

@@ -14,12 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import phonenumbers
 import tldextract
 from stdnum.br import cpf
 from stdnum.us import ssn
 
+from pixelhelper.inspect.cards import find_cards
+from pixelhelper.inspect.dates import birth_dates, dates
 from pixelhelper.inspect.fields import TextField
+from pixelhelper.inspect.phones import find_phones
 
 _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
@@ -87,108 +89,48 @@ def detect_email(f: TextField, ctx: Context) -> list[Hit]:
 
 # --------------------------------------------------------------------------- phone
 
-_PHONE_KEYS = {"phone", "tel", "telephone", "mobile", "cell", "cellphone", "fax", "whatsapp",
-               "sms", "msisdn", "mdn", "phonenumber", "contact"}  # fmt: skip
-_PHONE_TEXT = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|call|whatsapp|sms)\b", re.I)
-_PHONE_CANDIDATE = re.compile(r"(?<![\w+.,/-])(\+?\(?\d[\d\s().\-/]{5,22}\d)(?![\w.,/-]*\d)")
 _DIGIT_RUN = re.compile(r"\d{3}")
 _ANY_DIGIT = re.compile(r"\d")
 _DIGIT_PAIR = re.compile(r"\d\d")
 _LETTERS = re.compile(r"[A-Za-z]{3}")
-_EPOCH_MS = re.compile(r"^1[5-9]\d{11}$")
-_PHONE_DIGITS = re.compile(r"\d[\d\s().\-/]{5,}\d")  # a run a national number could fill
+_PHONE_KEYS = {"phone", "tel", "telephone", "mobile", "cell", "cellphone", "fax", "whatsapp",
+               "sms", "msisdn", "mdn", "phonenumber", "telefon", "telefono", "telefone", "handy",
+               "portable", "gsm", "viber", "landline"}  # fmt: skip
+_PHONE_HINT = re.compile(r"\d[\d\s().\-/]{5,}\d")  # a digit run a phone number could fill
 
 
-def _phone_context(f: TextField) -> bool:
+def _phone_keyed(f: TextField) -> bool:
     words = key_words(f)
-    if words & _PHONE_KEYS or any(p in _PHONE_KEYS for p in f.parents[-2:]):
-        return True
-    return _PHONE_DIGITS.search(f.text) is not None and bool(_PHONE_TEXT.search(f.text))
+    return bool(words & _PHONE_KEYS) or any(p in _PHONE_KEYS for p in f.parents[-2:])
 
 
 def detect_phone(f: TextField, ctx: Context) -> list[Hit]:
-    """International numbers anywhere; national ones only where key or text says phone."""
-    text = f.text
-    if not _ANY_DIGIT.search(text):
+    """Phone numbers, international anywhere, national where key or words say phone (see
+    `phones`), in the formats of every country `phonenumbers` knows."""
+    if not _PHONE_HINT.search(f.text):
         return []
-    has_plus = "+" in text
-    national = _phone_context(f)
-    if not (has_plus or national):
-        return []
-    hits = []
-    for match in _PHONE_CANDIDATE.finditer(text):
-        candidate = match.group(1).strip()
-        digits = re.sub(r"\D", "", candidate)
-        if not 7 <= len(digits) <= 15 or _EPOCH_MS.match(digits):
-            continue
-        international = candidate.startswith("+")
-        if not international and not national:
-            continue
-        try:
-            number = phonenumbers.parse(candidate, None if international else ctx.region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            hits.append(Hit("phone", candidate, "phone number"))
-    return hits
+    preferred = tuple(dict.fromkeys(r for r in (ctx.region, "US") if r))
+    return [
+        Hit("phone", raw, "phone number") for raw in find_phones(f.text, _phone_keyed(f), preferred)
+    ]
 
 
 # --------------------------------------------------------------------------- cards
 
-_CARD = re.compile(r"(?<![\w.+])(\d(?:[ -]?\d){12,18})(?![\w.])")
 _ID_KEYS = {"id", "ids", "order", "sku", "event", "message", "session", "transaction", "invoice",
             "tracking", "content", "product", "item", "external", "ref", "reference"}  # fmt: skip
-_BRANDS: tuple[tuple[re.Pattern[str], frozenset[int], str], ...] = (
-    (re.compile(r"^4"), frozenset({13, 16, 19}), "Visa"),
-    (re.compile(r"^(5[1-5]|2(2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720))"), frozenset({16}),
-     "Mastercard"),
-    (re.compile(r"^3[47]"), frozenset({15}), "American Express"),
-    (re.compile(r"^(6011|65|64[4-9])"), frozenset(range(16, 20)), "Discover"),
-    (re.compile(r"^35(2[89]|[3-8]\d)"), frozenset(range(16, 20)), "JCB"),
-    (re.compile(r"^3(0[0-5]|[689])"), frozenset(range(14, 20)), "Diners Club"),
-    (re.compile(r"^62"), frozenset(range(16, 20)), "UnionPay"),
-    (re.compile(r"^(5[06-9]|6[0-9])"), frozenset(range(12, 20)), "Maestro"),
-)  # fmt: skip
-
-
-def luhn(digits: str) -> bool:
-    """The Luhn checksum every payment card number satisfies."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
-
-
-def card_brand(digits: str) -> str | None:
-    """The card network whose IIN range and length fit, if any."""
-    for prefix, lengths, name in _BRANDS:
-        if len(digits) in lengths and prefix.match(digits):
-            return name
-    return None
+_CARD_KEYS = {"card", "cc", "ccn", "pan", "cardnumber", "creditcard", "debitcard"}
 
 
 def detect_card(f: TextField, ctx: Context) -> list[Hit]:
-    """Payment card numbers: 13-19 digits, a real IIN range and length, a valid Luhn sum."""
+    """Payment card numbers (see `cards`): any issuer after a card word, known issuers
+    elsewhere; a Luhn check always."""
     text = f.text
-    if len(text) < 13 or not _DIGIT_RUN.search(text):  # every card has a run of 3+ digits
+    if len(text) < 12 or not _DIGIT_RUN.search(text):  # every card has a run of 3+ digits
         return []
-    hits = []
-    id_key = bool(key_words(f) & _ID_KEYS)
-    for match in _CARD.finditer(text):
-        raw = match.group(1)
-        digits = raw.replace(" ", "").replace("-", "")
-        formatted = raw != digits
-        if id_key and not formatted:
-            continue  # unformatted ids that happen to pass Luhn: order 4000000000000002 is no card
-        if _EPOCH_MS.match(digits) or not luhn(digits):
-            continue
-        brand = card_brand(digits)
-        if brand:
-            hits.append(Hit("card_number", raw, f"{brand} card number"))
-    return hits
+    words = key_words(f)
+    hits = find_cards(text, keyed=bool(words & _CARD_KEYS), id_key=bool(words & _ID_KEYS))
+    return [Hit("card_number", raw, detail) for raw, detail in hits]
 
 
 # --------------------------------------------------------------------------- national ids
@@ -275,11 +217,10 @@ def detect_person_name(f: TextField, ctx: Context) -> list[Hit]:
 
 
 def detect_date_of_birth(f: TextField, ctx: Context) -> list[Hit]:
-    """Dates under birth-date keys."""
-    if f.key not in _DOB_KEYS and not {"birth", "dob", "birthday"} & key_words(f):
-        return []
-    match = _DATE.search(f.text)
-    return [Hit("date_of_birth", match.group(0), "date of birth")] if match else []
+    """Dates under birth-date keys, and dates a birth word announces in free text."""
+    keyed = f.key in _DOB_KEYS or bool({"birth", "dob", "birthday"} & key_words(f))
+    found = dates(f.text)[:1] if keyed else birth_dates(f.text)
+    return [Hit("date_of_birth", value, "date of birth") for value in found]
 
 
 def detect_street_address(f: TextField, ctx: Context) -> list[Hit]:

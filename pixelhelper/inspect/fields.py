@@ -253,27 +253,43 @@ class _Fields:
         self.out: list[TextField] = []
 
     def text(self, text: str, location: str, parents: tuple[str, ...], sdk: bool = False) -> None:
-        if sdk:
-            if text.strip():
+        if sdk:  # only an email can hide in an SDK field: skip the rest cheaply
+            if "@" in text:
                 self._emit(location, parents, text, text, True)
             return
         for suffix, extra, piece, inner_sdk in decompose(text):
+            if inner_sdk and "@" not in piece:
+                continue
             self._emit(location + suffix, parents + extra, piece, text, inner_sdk)
 
     def value(self, value: Any, location: str, parents: tuple[str, ...]) -> None:
-        """Walk a JSON value; strings are decomposed (memoised) with themselves as carrier."""
-        stack: list[_Node] = [_Node(location, parents, value, 0, False)]
+        """Walk a JSON value, iteratively and in document order; strings are decomposed
+        (memoised) with themselves as carrier. Plain tuples on the stack: this loop runs over
+        every node of every payload."""
+        stack: list[tuple[str, tuple[str, ...], Any, bool]] = [(location, parents, value, False)]
         while stack:
-            node = stack.pop()
-            if isinstance(node.value, str):
-                self.text(node.value, node.suffix, node.parents, node.sdk)
-                continue
-            children = _walk_node(node)
-            for child in reversed(children):
-                if isinstance(child, Piece):
-                    self._emit(child.suffix, child.parents, child.text, child.text, child.sdk)
-                elif isinstance(child, _Node):
-                    stack.append(child)
+            where, above, node, sdk = stack.pop()
+            if isinstance(node, str):
+                self.text(node, where, above, sdk)
+            elif isinstance(node, dict):
+                children = []
+                for key, child in node.items():
+                    if child is None or child is True or child is False:
+                        continue
+                    name = str(key)
+                    lower = name.lower()
+                    path = f"{where}.{name}" if where else name
+                    children.append((path, (*above, lower), child, sdk or lower in SDK_KEYS))
+                stack.extend(reversed(children))
+            elif isinstance(node, list):
+                stack.extend(
+                    (f"{where}[{i}]", above, child, sdk)
+                    for i, child in reversed(list(enumerate(node)))
+                )
+            elif isinstance(node, int | float) and not sdk:
+                number = _number_text(node)
+                if number:
+                    self._emit(where, above, number, number, False)
 
     def _emit(
         self, location: str, parents: tuple[str, ...], text: str, carrier: str, sdk: bool

@@ -50,6 +50,13 @@ class Term:
     excluded: bool = False
 
 
+_SPECIAL_TABLES = ("context", "exclude", "site_context", "sites")
+_HOST_MIN = 6
+# A site in these areas (an insurer, an exchange, a clinic finder) makes its appointment,
+# intake and product words health information, but its name alone reveals no condition.
+_CONTEXT_ONLY_AREAS = ("insurance", "care_seeking")
+
+
 @dataclass(frozen=True, slots=True)
 class HealthHit:
     """A lexicon term found in a text."""
@@ -59,6 +66,15 @@ class HealthHit:
     matched: str
 
 
+@dataclass(frozen=True, slots=True)
+class SiteFacts:
+    """What a page's host says: a health site (context), its care area, the terms its name holds."""
+
+    health: bool = False
+    subcategory: str | None = None
+    hits: tuple[HealthHit, ...] = ()
+
+
 class Lexicon:
     """Phrase index over the lexicon: first token -> phrases starting with it, longest first."""
 
@@ -66,7 +82,7 @@ class Lexicon:
         self.labels: dict[str, str] = {}
         index: dict[str, list[tuple[tuple[str, ...], Term]]] = {}
         for name, table in data.items():
-            if name in ("context", "exclude"):
+            if name in _SPECIAL_TABLES:
                 continue
             self.labels[name] = str(table.get("label", name))
             for word in table.get("terms", []):
@@ -82,6 +98,64 @@ class Lexicon:
         for phrases in index.values():
             phrases.sort(key=lambda item: len(item[0]), reverse=True)
         self._index = index
+        self._site_words = {
+            tuple(tokens(str(w))) for w in data.get("site_context", {}).get("words", [])
+        }
+        self._site_words.discard(())
+        self._longest_site_word = max((len(w) for w in self._site_words), default=1)
+        self.sites = {str(k).lower(): str(v) for k, v in data.get("sites", {}).items()}
+        # Terms and context words long enough to be recognised inside a run-together host name
+        # (`plannedparenthood`, `mentalhealthcenter`) without matching inside other words.
+        squeezed: dict[str, tuple[str, str, bool]] = {}
+        for phrases in index.values():
+            for phrase, term in phrases:
+                joined = "".join(phrase)
+                if len(joined) >= _HOST_MIN and not term.excluded and not term.ambiguous:
+                    squeezed.setdefault(
+                        joined, (" ".join(phrase), term.subcategory, term.context_only)
+                    )
+        self._squeezed = sorted(squeezed.items(), key=lambda item: len(item[0]), reverse=True)
+
+    def site(self, host: str, registered: str, name: str) -> SiteFacts:
+        """What a host name says about a site: the care its name names (`plannedparenthood`
+        -> reproductive health), and whether it is a health site at all (`connectforhealthco`).
+
+        Args:
+            host: The full host name, lower case.
+            registered: Its registrable domain (`plannedparenthood.org`).
+            name: The registrable domain without its public suffix (`plannedparenthood`).
+        """
+        subcategory = self.sites.get(registered) or self.sites.get(name)
+        hits: list[HealthHit] = []
+        context = subcategory is not None
+        labels = [part for part in re.split(r"[.\-_]", host.removesuffix(registered[len(name) :]))
+                  if part and part != "www"]  # fmt: skip
+        for label in labels:
+            rest = label
+            for joined, (phrase, sub, context_only) in self._squeezed:
+                at = rest.find(joined)
+                if at < 0 or rest[at + len(joined) : at + len(joined) + 1] == "y":
+                    continue  # "healthy" is not "health"
+                rest = rest[:at] + " " + rest[at + len(joined) :]
+                context = True
+                if not context_only and sub not in _CONTEXT_ONLY_AREAS:
+                    hits.append(HealthHit(phrase, sub, phrase))
+                subcategory = subcategory or (sub or None)
+        if subcategory and subcategory not in _CONTEXT_ONLY_AREAS and not hits:
+            hits.append(HealthHit(name, subcategory, name))
+        return SiteFacts(context, subcategory, tuple(hits))
+
+    def site_word(self, text: str) -> str | None:
+        """The first word in `text` that is health information on a health site ("book an
+        appointment", "patient portal", "refill", "get a quote")."""
+        if not _LETTER.search(text):
+            return None
+        words = tokens(text)
+        for i in range(len(words)):
+            for size in range(min(self._longest_site_word, len(words) - i), 0, -1):
+                if tuple(words[i : i + size]) in self._site_words:
+                    return " ".join(words[i : i + size])
+        return None
 
     @staticmethod
     def _add(index: dict[str, list[tuple[tuple[str, ...], Term]]], term: Term) -> None:
@@ -123,12 +197,18 @@ class Lexicon:
         return bool(self.scan(text)[1])
 
     def find(self, text: str, page_context: bool = False) -> list[HealthHit]:
-        """Health terms in `text`; ambiguous ones only with context here or on the page."""
+        """Health terms in `text`; ambiguous ones only with context here or on the page, or
+        beside another ambiguous word of the same area ("therapy for anxiety", "refill Rx")."""
         found, context = self.scan(text)
+        ambiguous: dict[str, set[str]] = {}
+        for term, matched in found:
+            if term.ambiguous and term.subcategory not in _CONTEXT_ONLY_AREAS:
+                ambiguous.setdefault(term.subcategory, set()).add(matched)
         hits = []
         seen = set()
         for term, matched in found:
-            if term.ambiguous and not (page_context or context - {matched}):
+            paired = len(ambiguous.get(term.subcategory, ())) > 1  # "therapy for anxiety"
+            if term.ambiguous and not (page_context or context - {matched} or paired):
                 continue
             if term.text in seen:
                 continue

@@ -399,7 +399,10 @@ class PixelHelper:
         meta["events"] = indices
         if outcome is not None and outcome.blocked:
             self._block(flow, recognition, meta)
-            state.note(f"blocked (could not redact safely): {outcome.reason}")
+            message = f"redact mode blocked a request it could not redact safely: {outcome.reason}"
+            state.note(message)
+            if self._view != "live":
+                log.warning("pixelhelper: %s", message)
         elif outcome is not None and outcome.changed:
             outcome.apply(flow.request)
             meta["url"] = flow.request.pretty_url  # the save keeps what was forwarded

@@ -58,6 +58,35 @@ def _add_mapping(tree: Tree, data: Any, depth: int = 0) -> None:
                 tree.add(Text.assemble((f"[{i}] ", "bold"), _short(value)))
 
 
+def matching_lines(event: dict[str, Any]) -> list[str]:
+    """TikTok's own advanced-matching diagnostics of one event, as the extension shows them:
+    the label of every match key, and how the SDK received each identity."""
+    lines = []
+    for key, verdict in (event.get("signal_diagnostics") or {}).items():
+        if isinstance(verdict, dict):
+            label = verdict.get("label", "?")
+            extra = verdict.get("abnormal_types") or []
+            lines.append(f"{key}: {label}" + (f" ({', '.join(map(str, extra))})" if extra else ""))
+        else:
+            lines.append(f"{key}: {verdict}")
+    identity = (event.get("inspection") or {}).get("identity_params")
+    for key, tokens in identity.items() if isinstance(identity, dict) else []:
+        shown = ", ".join(map(str, tokens)) if isinstance(tokens, list) else str(tokens)
+        if shown:
+            lines.append(f"_inspection {key}: {shown}")
+    return lines
+
+
+def matching_summary(pixel: dict[str, Any]) -> str:
+    """One line per pixel: how TikTok labelled its match keys over the session."""
+    signals = (pixel.get("advanced_matching") or {}).get("signals") or {}
+    parts = []
+    for key, labels in signals.items():
+        counts = ", ".join(f"{label} x{n}" for label, n in labels.items())
+        parts.append(f"{key} {counts}")
+    return "advanced matching: " + "; ".join(parts) if parts else ""
+
+
 def finding_line(finding: dict[str, Any]) -> Text:
     """One finding as a single styled line."""
     style = SEVERITY_STYLE.get(finding["severity"], "")
@@ -95,6 +124,11 @@ def event_tree(index: int, event: dict[str, Any], findings: list[dict[str, Any]]
         _add_mapping(tree.add(Text("properties", style="bold green")), event["properties"])
     if event.get("user"):
         _add_mapping(tree.add(Text("advanced matching (user)", style="bold green")), event["user"])
+    matching = matching_lines(event)
+    if matching:
+        branch = tree.add(Text("TikTok matching status", style="bold green"))
+        for line in matching:
+            branch.add(Text(line))
     action = event.get("action")
     if action:
         shown = {k: v for k, v in action.items() if v not in (None, {}, "")}
@@ -144,6 +178,7 @@ def _renderables(report: dict[str, Any]) -> list[RenderableType]:
         for error in source["errors"]:
             line.append(f"\n    ERROR: {error}", style="bold red")
         out.append(line)
+    pixel_info = {pixel["code"]: pixel for pixel in report["pixels"]}
     for page in report["pages"]:
         tree = Tree(Text.assemble(("Page ", "bold"), page["url"] or "(unknown page)"))
         for pixel in page["pixels"]:
@@ -160,6 +195,12 @@ def _renderables(report: dict[str, Any]) -> list[RenderableType]:
                     f"  {len(pixel['loads'])} load(s), {len(pixel['events'])} event(s)",
                 )
             )
+            if pixel.get("listed"):
+                branch.add(Text(f"listed in context.pixel.codes by {len(pixel['listed'])} hit(s)",
+                                style="dim"))  # fmt: skip
+            summary_line = matching_summary(pixel_info.get(pixel["code"], {}))
+            if summary_line:
+                branch.add(Text(summary_line, style="green"))
             for finding in by_pixel.get(pixel["code"], []):
                 branch.add(finding_line(finding))
             for index in sorted(indices):

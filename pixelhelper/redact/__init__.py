@@ -10,11 +10,18 @@ form that cannot be matched (JSON escapes, deep nesting) is withheld whole.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from pixelhelper.models import Finding
-from pixelhelper.redact.credentials import CREDENTIAL, is_secret_name, scrub, scrub_text
+from pixelhelper.redact.credentials import (
+    CREDENTIAL,
+    is_secret_field,
+    is_secret_name,
+    scrub,
+    scrub_text,
+)
 from pixelhelper.redact.masking import Masker, mask
 
 __all__ = [
@@ -28,11 +35,11 @@ __all__ = [
 ]
 
 
-def _field_name(location: str) -> str:
-    """The innermost key or parameter name of a finding location (`url?access_token`)."""
-    for sep in ("?", "#", "."):
-        location = location.rsplit(sep, 1)[-1]
-    return location.split("[", 1)[0]
+def _field_name(location: str) -> tuple[str, str]:
+    """The innermost key or parameter name of a finding location (`url?access_token`), and
+    the key above it (`context.pixel.code` -> ("code", "pixel"))."""
+    parts = [p.split("[", 1)[0] for p in re.split(r"[?#.]", location) if p]
+    return (parts[-1] if parts else "", parts[-2] if len(parts) > 1 else "")
 
 
 # The finding keys that can quote traffic; the others are pixelhelper's own vocabulary.
@@ -73,7 +80,7 @@ def _shown_finding(finding: Any, masker: Masker | None) -> Any:
         if isinstance(shown.get(key), str):
             shown[key] = redact_value(shown[key], masker)
     location = str(finding.get("location") or "")
-    if location and shown.get("value") and is_secret_name(_field_name(location)):
+    if location and shown.get("value") and is_secret_field(*_field_name(location)):
         shown["value"] = CREDENTIAL
     return shown
 

@@ -170,10 +170,15 @@ def scrub(node: Any, parent: str = "") -> Any:
     return node
 
 
+def is_secret_field(name: str, parent: str = "") -> bool:
+    """A secret-named field, except the pixel's own code (`pixel.code`)."""
+    return is_secret_name(name) and not (name.lower() == "code" and parent.lower() == "pixel")
+
+
 def _withhold(name: str, value: Any, parent: str) -> bool:
-    if value in (None, "", [], {}) or isinstance(value, bool) or not is_secret_name(name):
+    if value in (None, "", [], {}) or isinstance(value, bool):
         return False
-    return not (name.lower() == "code" and parent == "pixel")
+    return is_secret_field(name, parent)
 
 
 _SECRET_HEADERS = frozenset({"cookie", "set-cookie", "proxy-authorization"})

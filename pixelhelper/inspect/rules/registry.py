@@ -1,0 +1,124 @@
+"""The rule registry: stable ids, severities, help texts, and the finding builder."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pixelhelper.inspect.identities import KnownIdentities
+from pixelhelper.models import Finding, PixelEvent, Severity
+from pixelhelper.session import Session
+
+Level = Literal["pixel", "event", "parameter"]
+PIXEL_CODE = re.compile(r"^[0-9A-V]{19}[0G]$")
+SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+ERROR_SEVERITIES = ("critical", "high")
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What rules may consult besides the events: the tester's known identities."""
+
+    identities: KnownIdentities | None = None
+
+
+EventCheck = Callable[[int, PixelEvent, RuleContext], Iterable[Finding]]
+SessionCheck = Callable[[Sequence[PixelEvent], Session, RuleContext], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule (or, with no check, a detector's descriptor for listings and SARIF)."""
+
+    id: str
+    severity: Severity
+    summary: str
+    help: str
+    level: Level | str
+    scope: Literal["event", "session", "detector"]
+    check: Callable[..., Iterable[Finding]] | None = None
+
+
+RULES: dict[str, Rule] = {}
+
+
+def describe(rule_id: str, severity: Severity, summary: str, help_text: str, level: str) -> None:
+    """Register a descriptor for findings produced elsewhere (the sensitive-data detectors), so
+    every rule id a report can contain is listed by `pixelhelper rules`."""
+    RULES.setdefault(rule_id, Rule(rule_id, severity, summary, help_text, level, "detector"))
+
+
+def _register(
+    rule_id: str, severity: Severity, summary: str, level: Level, scope: Literal["event", "session"]
+) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
+    def decorate(func: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
+        if rule_id in RULES:
+            raise ValueError(f"duplicate rule id {rule_id}")
+        help_text = inspect.cleandoc(func.__doc__ or summary)
+        RULES[rule_id] = Rule(rule_id, severity, summary, help_text, level, scope, func)
+        return func
+
+    return decorate
+
+
+def event_rule(
+    rule_id: str, severity: Severity, summary: str, level: Level
+) -> Callable[[EventCheck], EventCheck]:
+    """Register a rule over single events."""
+    return _register(rule_id, severity, summary, level, "event")
+
+
+def session_rule(
+    rule_id: str, severity: Severity, summary: str, level: Level
+) -> Callable[[SessionCheck], SessionCheck]:
+    """Register a rule over the whole session."""
+    return _register(rule_id, severity, summary, level, "session")
+
+
+def finding(
+    rule_id: str,
+    event: int | None,
+    pixel_code: str | None,
+    location: str,
+    message: str,
+    value: Any = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """Build a setup finding for a registered rule."""
+    rule = RULES[rule_id]
+    shown = value if value is None or isinstance(value, str) else json.dumps(value)
+    return Finding(
+        event=event,
+        type="setup",
+        rule=rule_id,
+        category=str(rule.level),
+        severity=severity or rule.severity,
+        location=location,
+        value=shown,
+        message=message,
+        pixel_code=pixel_code,
+    )
+
+
+def event_findings(index: int, event: PixelEvent, ctx: RuleContext) -> list[Finding]:
+    """Every event rule's findings for one event."""
+    out: list[Finding] = []
+    for rule in RULES.values():
+        if rule.scope == "event" and rule.check is not None:
+            out.extend(rule.check(index, event, ctx))
+    return out
+
+
+def session_findings(
+    events: Sequence[PixelEvent], session: Session, ctx: RuleContext
+) -> list[Finding]:
+    """Every session rule's findings."""
+    out: list[Finding] = []
+    for rule in RULES.values():
+        if rule.scope == "session" and rule.check is not None:
+            out.extend(rule.check(events, session, ctx))
+    return out
