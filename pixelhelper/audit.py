@@ -82,6 +82,17 @@ class Audit:
         self.result.findings.extend(self.inspector.session(self.result.events, self.result.session))
         return self.result
 
+    def finish_copy(self) -> AuditResult:
+        """The result as `finish` would give it now, leaving the audit open for more events
+        (a live session written before it ends)."""
+        session_findings = self.inspector.session(self.result.events, self.result.session)
+        return AuditResult(
+            sources=list(self.result.sources),
+            events=list(self.result.events),
+            findings=[*self.result.findings, *session_findings],
+            session=self.result.session,
+        )
+
 
 def audit_requests(
     requests: Iterable[CapturedRequest], options: InspectOptions | None = None

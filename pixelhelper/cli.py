@@ -120,10 +120,12 @@ def _parser() -> argparse.ArgumentParser:
     live.add_argument(
         "--browser", action="store_true", help="launch Chromium with a fresh profile on the proxy"
     )
+    live.add_argument("--open", metavar="URL", help="with --browser: the page to open first")
     live.add_argument("--report", metavar="FILE", help="on exit, write the JSON report to FILE")
     live.add_argument(
-        "--view", choices=["auto", "live", "lines", "none"], default="auto",
-        help="live view on a terminal (auto), one line per event (lines), or none",
+        "--view", choices=["auto", "app", "live", "lines", "none"], default="auto",
+        help="the interactive app on a terminal (auto; also 'app' or 'live'), one line per "
+        "event (lines, the default when stdout is not a terminal), or none",
     )  # fmt: skip
     live.add_argument(
         "--set", dest="mitm_set", action="append", default=[], metavar="NAME=VALUE",
@@ -151,6 +153,16 @@ def _parser() -> argparse.ArgumentParser:
     _add_proxy_options(scan)
     _add_report_options(scan)
     _add_inspect_options(scan)
+
+    view = commands.add_parser(
+        "view",
+        help="explore saved captures or a JSON report in the interactive app",
+        description="Open the interactive inspector (the same as `pixelhelper live`) over "
+        "saved captures (.flow, .har) or a JSON report written by `audit --format json`.",
+    )
+    view.add_argument("paths", nargs="+", metavar="CAPTURE", help="capture files, directories "
+                      "or one JSON report")  # fmt: skip
+    _add_inspect_options(view)
 
     rules = commands.add_parser(
         "rules",
@@ -230,13 +242,24 @@ def _proxy_config(args: argparse.Namespace, port: int) -> ProxyConfig:
     )
 
 
+def _wants_app(view: str) -> bool:
+    if view in ("app", "live"):
+        return True
+    return view == "auto" and sys.stdout.isatty() and sys.stdin.isatty()
+
+
 def run_live(args: argparse.Namespace) -> int:
     """`pixelhelper live`."""
     config = _proxy_config(args, args.port)
     config.report = _checked(args.report, "--report")
-    config.view = args.view
     config.extra = run_args(args.mitm_set)
-    code = proxy.run_live(config, browser=args.browser)
+    if _wants_app(args.view):
+        from pixelhelper.live.runner import run_live_app
+
+        code = run_live_app(config, browser=args.browser, url=args.open)
+    else:
+        config.view = "lines" if args.view == "auto" else args.view
+        code = proxy.run_live(config, browser=args.browser, url=args.open)
     if code != 0:
         say(f"the proxy stopped with exit code {code}")
         return EXIT_ERROR
@@ -254,10 +277,36 @@ def run_scan_command(args: argparse.Namespace) -> int:
         plan.chromium = args.chromium
     problems = run_scan(plan, config)
     report_problems(problems)
-    print(f"pixelhelper: scan saved to {config.save}", file=sys.stderr)
-    result = audit_paths([config.save], _inspect_options(args))
+    saved = Path(config.save)
+    recorded = saved.is_file() and saved.stat().st_size > 0
+    if recorded:
+        say(f"scan saved to {config.save}")
+        result = audit_paths([config.save], _inspect_options(args))
+    else:  # the proxy saw no TikTok traffic: a normal outcome, not an unreadable file
+        saved.unlink(missing_ok=True)
+        result = AuditResult()
+    if not result.events:
+        say("no TikTok pixel on these pages")
     code = _emit(result, args)
     return EXIT_ERROR if problems and code == EXIT_OK else code
+
+
+def run_view(args: argparse.Namespace) -> int:
+    """`pixelhelper view CAPTURE...`."""
+    from pixelhelper.live.runner import load_report, run_view_app
+    from pixelhelper.live.stream import records_from_report, records_from_result
+
+    if len(args.paths) == 1 and Path(args.paths[0]).is_file():
+        document = load_report(Path(args.paths[0]))
+        if document is not None:
+            return run_view_app(records_from_report(document), None)
+    result = audit_paths(args.paths, _inspect_options(args))
+    for source in result.sources:
+        for error in source.errors:
+            say(f"{source.path}: {error}")
+    report = build_report(result, show_values=args.show_values)
+    run_view_app(records_from_result(result, args.show_values), report)
+    return EXIT_ERROR if result.has_errors else EXIT_OK
 
 
 def run_rules(args: argparse.Namespace) -> int:
@@ -277,7 +326,8 @@ def run_rules(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    commands = {"audit": run_audit, "rules": run_rules, "live": run_live, "scan": run_scan_command}
+    commands = {"audit": run_audit, "rules": run_rules, "live": run_live,
+                "scan": run_scan_command, "view": run_view}  # fmt: skip
     return commands[args.command](args)
 
 

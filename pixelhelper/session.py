@@ -68,11 +68,13 @@ class Page:
     source: str = ""
     visit: int = 0
     """Visits of the same URL in the same source, counted from 0 (a reload is visit 1)."""
+    id: int = -1
+    """The visit's position in the session (first visit 0): a stable key for views."""
 
     def copy(self) -> Page:
         """A deep copy, so readers can add to it without touching the session."""
         pixels = {code: entry.copy() for code, entry in self.pixels.items()}
-        return Page(self.url, pixels, list(self.other), self.source, self.visit)
+        return Page(self.url, pixels, list(self.other), self.source, self.visit, self.id)
 
     def pixel(self, code: str) -> PixelOnPage:
         """Return (creating if new) the entry for `code` on this page."""
@@ -101,7 +103,7 @@ class Session:
         if new_visit or key not in self._latest:
             visit = self._count.get(key, 0)
             self._count[key] = visit + 1
-            self._latest[key] = Page(url, source=source, visit=visit)
+            self._latest[key] = Page(url, source=source, visit=visit, id=len(self._visits))
             self._visits.append(self._latest[key])
         return self._latest[key]
 

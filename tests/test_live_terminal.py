@@ -14,7 +14,7 @@ import pytest
 
 from pixelhelper.live.proxy import free_port
 
-from e2e_support import tmux_available
+from e2e_support import needs_chromium, site_server, tmux_available
 from flowfactory import hit
 
 pytestmark = pytest.mark.skipif(
@@ -61,8 +61,9 @@ def _send_beacon(port: int, body: dict) -> int:
 def test_live_view_in_a_terminal(tmp_path, width):
     port = free_port()
     session = f"ph-{uuid.uuid4().hex[:8]}"
-    command = (
-        f"{shlex.quote(sys.executable)} -m pixelhelper live --port {port} --mode block "
+    command = (  # COLUMNS/LINES from the test's environment would fix the app's size
+        f"env -u COLUMNS -u LINES {shlex.quote(sys.executable)} -m pixelhelper live "
+        f"--port {port} --mode block "
         f"--save {shlex.quote(str(tmp_path / 's.flow'))}"
     )
     # "; sleep 30" keeps the pane (and what it printed) readable if the command ends early
@@ -94,6 +95,35 @@ def test_live_view_in_a_terminal(tmp_path, width):
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     assert (tmp_path / "s.flow").stat().st_size > 0
+
+
+@needs_chromium
+def test_the_app_over_a_headless_browser_session(tmp_path):
+    """`pixelhelper live --browser` with no display: headless Chromium browses the example
+    site through the proxy; keys sent with tmux select an event and show its findings."""
+    port = free_port()
+    session = f"ph-{uuid.uuid4().hex[:8]}"
+    with site_server() as base:
+        command = (
+            f"env -u DISPLAY -u WAYLAND_DISPLAY -u COLUMNS -u LINES {shlex.quote(sys.executable)} -m pixelhelper "
+            f"live --port {port} --mode block --browser --open {base}/product.html; sleep 30"
+        )
+        _tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "45", command)
+        try:
+            screen = _wait_for(session, "Metadata", timeout=60)  # the page's auto-collected hit
+            assert "headless" in screen and "ViewContent" in screen
+            _tmux("send-keys", "-t", session, "/")
+            _tmux("send-keys", "-t", session, "-l", "Metadata")
+            _tmux("send-keys", "-t", session, "Enter")
+            screen = _wait_for(session, "sensitive-health")  # its findings, in the detail pane
+            assert "fix:" in screen and "og:title" in screen
+            _tmux("send-keys", "-t", session, "k")
+            _wait_for(session, "browsing")
+            _tmux("send-keys", "-t", session, "q")
+            summary = _wait_for(session, "Findings:", timeout=30)
+            assert "Metadata" in summary  # the session report, printed once the app is gone
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
 def test_lines_when_stdout_is_not_a_terminal(tmp_path):

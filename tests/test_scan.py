@@ -68,6 +68,43 @@ def test_scan_reports_unreachable_pages(tmp_path, capsys):
     assert json.loads(captured.out)["events"] == []
 
 
+@needs_chromium
+def test_scan_of_pages_without_a_pixel_is_a_normal_result(tmp_path, capsys):
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "plain.html").write_text("<!doctype html><title>No pixel</title><p>hello</p>")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a, **k: None  # type: ignore[method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    save = tmp_path / "none.flow"
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/plain.html"
+        code = main(["scan", url, "--wait", "0.2", "--save", str(save), "--format", "json"])
+    finally:
+        server.shutdown()
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "no TikTok pixel on these pages" in captured.err
+    assert "scan saved" not in captured.err and not save.exists()
+    assert json.loads(captured.out)["events"] == []
+
+
+def test_scan_on_a_taken_port_never_claims_a_capture(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["scan", "http://127.0.0.1:9/", "--port", str(port), "--save",
+                     str(tmp_path / "s.flow")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and f"port {port}" in err and "saved" not in err
+
+
 def test_proxy_command_is_local_and_lazy():
     command = ProxyConfig(port=9999, mode="block", save="s.flow").command()
     assert command[command.index("--listen-host") + 1] == "127.0.0.1"

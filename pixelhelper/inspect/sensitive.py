@@ -324,7 +324,8 @@ class SensitiveDataDetector:
                 category=hit.category,
                 severity=_severity(hit, field),
                 value=hit.value,
-                message=f"{hit.detail.capitalize()} sent to TikTok. {_WHY[hit.category]}",
+                message=f"{hit.detail[:1].upper()}{hit.detail[1:]} sent to TikTok. "
+                f"{_WHY[hit.category]}",
             )
         for health in health_hits:
             label = self.lexicon.labels.get(health.subcategory, health.subcategory)

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import sys
+from collections import deque
 from collections.abc import Coroutine
 from typing import IO, Any
 
@@ -33,13 +34,16 @@ from rich.live import Live
 from rich.text import Text
 
 from pixelhelper.capture import CapturedRequest
+from pixelhelper.decode import BodyError, body_text
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.files import check_writable, open_private, write_text
 from pixelhelper.inspect import InspectOptions
 from pixelhelper.live.logs import ScrubFilter
-from pixelhelper.live.redaction import REDACTED, Outcome, redact_request
+from pixelhelper.live.redaction import REDACTED, Outcome, redact_request, reword_for_mode
 from pixelhelper.live.state import LiveSettings, LiveState, paused_gc
+from pixelhelper.live.stream import StreamSender, event_record, raw_request
 from pixelhelper.live.view import event_line, render_live
+from pixelhelper.models import SEVERITIES
 from pixelhelper.output import Format
 from pixelhelper.recognise import Kind, Recognition, host_role, recognise
 from pixelhelper.report import build_report
@@ -49,10 +53,11 @@ log = logging.getLogger("pixelhelper")
 log.addFilter(ScrubFilter())
 
 MODES = ("observe", "block", "redact")
-VIEWS = ("auto", "live", "lines", "none")
+VIEWS = ("auto", "live", "lines", "none", "stream")
 INLINE_LIMIT = 64 * 1024
 """Bodies up to this size are inspected inline; larger ones in a worker thread."""
 _SWITCH_INTERVAL = 0.0005
+_KEPT_FLOWS = 20_000  # pixel flows kept in memory for the app's "write the session"
 _CORS = {"Access-Control-Allow-Credentials": "true", "Cache-Control": "no-store"}
 # Hosts whose ignore/allow rules block mode must not honour (it would forward them raw).
 _CANONICAL_HOSTS = ("analytics.tiktok.com", "analytics-sg.tiktok.com", "analytics.us.tiktok.com",
@@ -112,7 +117,10 @@ class PixelHelper:
         self._view = "none"
         self._log_handler: logging.Handler | None = None
         self._watchdog: asyncio.Task[None] | None = None
+        self._commands: asyncio.Task[None] | None = None
         self._warned_listen = False
+        self._stream: StreamSender | None = None
+        self._flows: deque[http.HTTPFlow] = deque(maxlen=_KEPT_FLOWS)
 
     # ------------------------------------------------------------------ options
 
@@ -146,7 +154,8 @@ class PixelHelper:
         )
         loader.add_option(
             "pixelhelper_view", str, "auto",
-            "auto: live view on a terminal, one line per event otherwise; live; lines; none.",
+            "auto: live view on a terminal, one line per event otherwise; live; lines; none; "
+            "stream: records to the pixelhelper app (set by `pixelhelper live`).",
             choices=VIEWS,
         )  # fmt: skip
         loader.add_option(
@@ -162,6 +171,14 @@ class PixelHelper:
         loader.add_option(
             "pixelhelper_listen", str, "",
             "Listen address shown in the status line (set by `pixelhelper live`).",
+        )  # fmt: skip
+        loader.add_option(
+            "pixelhelper_stream", str, "",
+            "Unix socket of the pixelhelper app (set by `pixelhelper live`).",
+        )  # fmt: skip
+        loader.add_option(
+            "pixelhelper_summary_file", str, "",
+            "Write the exit summary to this file instead of stdout (set by `pixelhelper live`).",
         )  # fmt: skip
         loader.add_option(
             "pixelhelper_parent_pid", int, 0,
@@ -275,6 +292,10 @@ class PixelHelper:
         if view == "auto":
             view = "live" if console.is_terminal else "lines"
         self._view = view
+        if view == "stream" and self.state is not None and ctx.options.pixelhelper_stream:
+            self._stream = StreamSender(ctx.options.pixelhelper_stream)
+            self._stream.send({"type": "hello", **self._settings()})
+            self._commands = asyncio.get_running_loop().create_task(self._serve_commands())
         if view == "live" and self.state is not None:
             state = self.state
             # Our own log records would print over the full-screen view: show them in it.
@@ -299,10 +320,55 @@ class PixelHelper:
             except Exception as exc:
                 log.error("pixelhelper: error while shutting down: %s: %s", type(exc).__name__, exc)
 
+    def _settings(self) -> dict[str, Any]:
+        settings = self.state.settings if self.state is not None else LiveSettings()
+        return {"listen": settings.listen, "mode": settings.mode, "save": settings.save,
+                "show_values": settings.show_values}  # fmt: skip
+
+    async def _serve_commands(self) -> None:
+        """Commands the app sends back: `write` saves the session (flow + JSON report) now."""
+        while self._stream is not None:
+            await asyncio.sleep(0.2)
+            while not self._stream.commands.empty():
+                command = self._stream.commands.get_nowait()
+                if command.get("type") == "write":
+                    self._write_session(
+                        str(command.get("flow", "")), str(command.get("report", ""))
+                    )
+
+    def _write_session(self, flow_path: str, report_path: str) -> None:
+        try:
+            if flow_path:
+                with open_private(flow_path) as handle:
+                    writer = FlowWriter(handle)
+                    for flow in list(self._flows):
+                        writer.add(flow)
+            if report_path and self.state is not None:
+                with self.state.lock:
+                    result = self.state.audit.finish_copy()
+                    report = build_report(result, show_values=self.state.settings.show_values)
+                write_text(report_path, Format.JSON.renderer()(report, False),
+                           private=self.state.settings.show_values)  # fmt: skip
+            self._note(f"session written: {flow_path} {report_path}".strip())
+        except OSError as exc:
+            self._note(f"could not write the session: {exc}")
+
+    def _note(self, text: str) -> None:
+        if self.state is not None:
+            self.state.note(text)
+        if self._stream is not None:
+            self._stream.send({"type": "note", "text": text})
+
     def _stop_view(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
+        if self._commands is not None:
+            self._commands.cancel()
+            self._commands = None
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
         if self._live is not None:
             self._live.stop()
             self._live = None
@@ -323,7 +389,13 @@ class PixelHelper:
         with self.state.lock:
             result = self.state.audit.finish()
             report = build_report(result, show_values=self.state.settings.show_values)
-        if ctx.options.pixelhelper_summary:  # printed first: a failing --report loses nothing
+        if ctx.options.pixelhelper_summary_file:  # the app prints it once its screen is gone
+            write_text(
+                ctx.options.pixelhelper_summary_file,
+                Format.TEXT.renderer()(report, True),
+                private=True,
+            )
+        elif ctx.options.pixelhelper_summary:  # printed first: a failing --report loses nothing
             out = sys.stdout
             out.write(Format.TEXT.renderer()(report, out.isatty()))
             out.flush()
@@ -400,8 +472,8 @@ class PixelHelper:
         if outcome is not None and outcome.blocked:
             self._block(flow, recognition, meta)
             message = f"redact mode blocked a request it could not redact safely: {outcome.reason}"
-            state.note(message)
-            if self._view != "live":
+            self._note(message)
+            if self._view not in ("live", "stream"):
                 log.warning("pixelhelper: %s", message)
         elif outcome is not None and outcome.changed:
             outcome.apply(flow.request)
@@ -409,7 +481,16 @@ class PixelHelper:
             meta["redacted"] = outcome.stripped
             state.redacted += 1
             state.note("redacted: " + "; ".join(outcome.stripped))
+        reword_for_mode(
+            [f for i in indices for f in state.findings_for(i)],
+            "block" if flow.response is not None else mode,
+            outcome.stripped if outcome is not None and outcome.changed else (),
+        )
         self._print(lines)
+        if self._stream is not None:
+            await self._offload(
+                self._stream_records, state, indices, captured, flow, len(captured.body)
+            )
 
     def _inspect(
         self, state: LiveState, captured: CapturedRequest, redact: bool
@@ -449,6 +530,41 @@ class PixelHelper:
         meta["blocked"] = True
         if self.state is not None:
             self.state.blocked += 1
+
+    def _stream_records(
+        self, state: LiveState, indices: list[int], captured: CapturedRequest, flow: http.HTTPFlow
+    ) -> None:
+        """Send the app one record per event of this request, then the counters."""
+        stream = self._stream
+        if stream is None:
+            return
+        meta = flow.metadata.get("pixelhelper", {})
+        try:
+            text = body_text(captured)[0]
+        except BodyError as exc:
+            text = f"(body not decoded: {exc})"
+        raw = raw_request(captured.method, captured.url, list(captured.headers), text)
+        extra = {"blocked": bool(meta.get("blocked")), "redacted": meta.get("redacted") or [],
+                 "raw": raw}  # fmt: skip
+        session = state.audit.result.session
+        for index in indices:
+            with state.lock:
+                event = state.events[index]
+                findings = list(state.findings_for(index))
+                visit = session.visit_of(index)
+            record = event_record(index, event, findings, visit, state.settings.show_values, extra)
+            stream.send(record)
+        self._send_status(state)
+
+    def _send_status(self, state: LiveState) -> None:
+        if self._stream is None:
+            return
+        counters = {"flows": state.flows_seen, "blocked": state.blocked,
+                    "redacted": state.redacted, "errors": state.errors,
+                    "dropped": self._stream.dropped}  # fmt: skip
+        counts = {s: state.severities.get(s, 0) for s in SEVERITIES}
+        self._stream.send({"type": "status", "events": len(state.events), "findings": counts,
+                           **counters, **self._settings()})  # fmt: skip
 
     def _print(self, lines: list[str]) -> None:
         for line in lines:
@@ -492,6 +608,8 @@ class PixelHelper:
         self._save(flow)
 
     def _save(self, flow: http.HTTPFlow) -> None:
+        if self._stream is not None and flow.metadata.get("pixelhelper") is not None:
+            self._flows.append(flow)  # for the app's "write the session"
         if self._writer is None:
             return
         try:

@@ -8,11 +8,14 @@ unpredictable name) that is removed when the browser is gone.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,15 +59,21 @@ class Browser:
     profile: str
 
     def close(self) -> None:
-        """End the browser (if still running) and delete its profile."""
-        if self.process.poll() is None:
-            self.process.terminate()
+        """End the browser and all its helper processes, then delete its profile (helpers
+        still writing to it would otherwise leave it behind)."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, sig)
             try:
-                self.process.wait(10)
+                self.process.wait(10 if sig == signal.SIGTERM else 5)
+                break
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        shutil.rmtree(self.profile, ignore_errors=True)
+                continue
+        for _ in range(20):
+            shutil.rmtree(self.profile, ignore_errors=True)
+            if not os.path.exists(self.profile):
+                return
+            time.sleep(0.1)
 
 
 def launch_browser(host: str, port: int, url: str | None = None, headless: bool = False) -> Browser:
@@ -85,7 +94,9 @@ def launch_browser(host: str, port: int, url: str | None = None, headless: bool 
     if url:
         args.append(url)
     try:
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
     except OSError as exc:
         shutil.rmtree(profile, ignore_errors=True)
         raise PixelHelperError(f"cannot start Chromium: {exc}") from exc

@@ -170,7 +170,7 @@ def instructions(host: str, port: int, mode: str) -> str:
     )
 
 
-def run_live(config: ProxyConfig, browser: bool = False) -> int:
+def run_live(config: ProxyConfig, browser: bool = False, url: str | None = None) -> int:
     """Run the proxy in the foreground until Ctrl-C (or SIGTERM, or SIGHUP when the terminal
     closes); the child prints the session summary and writes the report either way.
 
@@ -201,7 +201,7 @@ def run_live(config: ProxyConfig, browser: bool = False) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
-            chromium = launch_browser(config.host, config.port, headless=headless)
+            chromium = launch_browser(config.host, config.port, url, headless=headless)
         code = process.wait()
         return code
     finally:

@@ -23,6 +23,25 @@ from pixelhelper.redact import Masker
 
 REDACTED = "REDACTED"
 _REWRITTEN_HEADERS = ("referer", "origin")
+_SENT = " sent to TikTok"
+_RECEIVES = "; TikTok receives it in plain text"
+
+
+def reword_for_mode(findings: Sequence[Finding], mode: str, stripped: Sequence[str]) -> None:
+    """Make sensitive findings say what happened to the value: in block mode TikTok never got
+    it; in redact mode the values listed in `stripped` were removed before forwarding. A
+    finding must not claim "TikTok receives it in plain text" for a value that never left."""
+    for finding in findings:
+        if finding.type != "sensitive" or " mode " in finding.message:
+            continue
+        if mode == "block":
+            how = "block mode kept it from TikTok"
+        elif mode == "redact" and f"{finding.category} at {finding.location}" in stripped:
+            how = "redact mode removed it before the request was forwarded"
+        else:
+            continue
+        message = finding.message.replace(_RECEIVES, "")
+        finding.message = message.replace(_SENT, f" in a request to TikTok ({how})", 1)
 
 
 @dataclass

@@ -11,6 +11,7 @@ import contextlib
 import gc
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -92,6 +93,7 @@ class LiveState:
         self.audit = Audit(self.options)
         self.lock = threading.RLock()
         self._by_event: dict[int, list[Finding]] = {}
+        self.severities: Counter[str] = Counter()
 
     @property
     def events(self) -> list[PixelEvent]:
@@ -108,6 +110,7 @@ class LiveState:
             added = self.audit.record(prepared)
             for index, (_event, findings) in zip(added, prepared, strict=True):
                 self._by_event[index] = findings
+                self.severities.update(f.severity for f in findings)
             _freeze_retained(prepared)
             for index in added:
                 event = self.events[index]
