@@ -1,9 +1,13 @@
 """Proxy overhead of the pixelhelper addon, against plain mitmdump measured in the same run.
 
-    python benchmarks/bench_proxy.py [--requests 1500] [--rounds 3]
+    python benchmarks/bench_proxy.py [--requests 1500] [--rounds 3] [--rate 300] [--seconds 30]
 
 Everything runs on 127.0.0.1: a local HTTP server, plain `mitmdump` and `mitmdump` with the
 pixelhelper addon (observe mode). Prints:
+  - first, on fresh proxies: pixel requests paced at `--rate` per second for `--seconds`
+    (open loop, 8 connections): p99 latency through each proxy (target: addon <= plain + 5
+    ms) and each proxy's RSS afterwards (target: addon <= plain + 50 MiB);
+  - pixel throughput (closed loop) and the ratio addon/plain (target >= 0.85);
   - non-pixel throughput through each proxy and the ratio addon/plain (target >= 0.95);
   - added latency per pixel request: the addon's decode + inspect time measured in-process
     on realistic pixel payloads (p50/p99; target p99 < 5 ms), and the p99 round-trip of the
@@ -124,6 +128,50 @@ def _big_body() -> bytes:
                        "properties": {"list": emails}}).encode()  # fmt: skip
 
 
+def _paced(
+    port: int, bodies: list[bytes], rate: float, seconds: float, workers: int = 8
+) -> list[float]:
+    """Open-loop load: pixel POSTs sent at `rate` per second for `seconds`, spread over
+    `workers` keep-alive connections; latencies (s) measured from each request's send."""
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.1
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def work(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.connect()
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        local = []
+        for i in range(offset, total, workers):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            sent = time.perf_counter()
+            conn.request("POST", "http://analytics.tiktok.com/api/v2/pixel", bodies[i % len(bodies)],
+                         {"Content-Type": "text/plain;charset=UTF-8"})  # fmt: skip
+            conn.getresponse().read()
+            local.append(time.perf_counter() - sent)
+        conn.close()
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies
+
+
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
@@ -132,6 +180,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=300, help="paced pixel requests per second")
+    parser.add_argument("--seconds", type=float, default=30, help="length of the paced run")
     args = parser.parse_args()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -146,6 +196,11 @@ def main() -> None:
     bodies = payloads(400)
     pixel = [("http://analytics.tiktok.com/api/v2/pixel", b) for b in bodies]
     try:
+        # First, on fresh proxies: a long paced run of pixel traffic (tail latency, memory).
+        paced: dict[str, tuple[list[float], float]] = {}
+        for name, port, process in (("plain", plain_port, plain), ("addon", addon_port, addon)):
+            latencies = _paced(port, bodies, args.rate, args.seconds)
+            paced[name] = (latencies, _rss_mib(process.pid))
         _drive(plain_port, site[:200])  # warm up both
         _drive(addon_port, site[:200])
         rates: dict[str, list[float]] = {"plain": [], "addon": []}
@@ -154,6 +209,12 @@ def main() -> None:
                 start = time.perf_counter()
                 _drive(port, site)
                 rates[name].append(args.requests / (time.perf_counter() - start))
+        pixel_rates: dict[str, list[float]] = {"plain": [], "addon": []}
+        for _ in range(args.rounds):
+            for name, port in (("plain", plain_port), ("addon", addon_port)):
+                start = time.perf_counter()
+                _drive(port, pixel)
+                pixel_rates[name].append(len(pixel) / (time.perf_counter() - start))
         pixel_rt = {"plain": _drive(plain_port, pixel, 1), "addon": _drive(addon_port, pixel, 1)}
         big = _big_body()
         stall = {"plain": _stall(plain_port, target, big), "addon": _stall(addon_port, target, big)}
@@ -179,6 +240,16 @@ def main() -> None:
     print(
         f"throughput ratio addon/plain:            {best_addon / best_plain:8.3f}  (target >= 0.95)"
     )
+    best_plain, best_addon = max(pixel_rates["plain"]), max(pixel_rates["addon"])
+    print(f"pixel throughput, plain / addon:         {best_plain:.0f} / {best_addon:.0f} req/s, "
+          f"ratio {best_addon / best_plain:.3f}  (target >= 0.85)")  # fmt: skip
+    (plain_lat, plain_rss), (addon_lat, addon_rss) = paced["plain"], paced["addon"]
+    plain_p99, addon_p99 = _p(plain_lat, 99) * 1000, _p(addon_lat, 99) * 1000
+    print(f"paced {args.rate:.0f} pixel req/s for {args.seconds:.0f} s, p99 plain / addon: "
+          f"{plain_p99:.2f} / {addon_p99:.2f} ms (added {addon_p99 - plain_p99:+.2f} ms, "
+          "target <= +5 ms)")  # fmt: skip
+    print(f"proxy RSS after the paced run, plain / addon: {plain_rss:.0f} / {addon_rss:.0f} MiB "
+          f"(added {addon_rss - plain_rss:+.0f} MiB, target <= +50 MiB)")  # fmt: skip
     print(f"pixel decode+inspect in the addon:       p50 {_p(inspect_ms, 50):.2f} ms, "
           f"p99 {_p(inspect_ms, 99):.2f} ms  (target p99 < 5 ms)")  # fmt: skip
     plain_p99 = _p(pixel_rt["plain"], 99) * 1000

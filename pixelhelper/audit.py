@@ -1,22 +1,28 @@
 """The pipeline: sources -> recognise -> decode -> inspect -> session, as one streaming pass.
 
 `Audit` consumes requests one at a time, so the proxy addon and the file audit share it; the
-only thing it accumulates is the decoded events and findings the report needs.
+only thing it accumulates is the events (compactly, see `store`) and findings the report
+needs. A caller that prints as it goes (`--format jsonl`) passes `on_event` and keeps only
+the events' facts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pixelhelper.capture import CapturedRequest
 from pixelhelper.decode import decode_request
 from pixelhelper.inspect import InspectOptions, Inspector
-from pixelhelper.models import Finding, PixelEvent
 from pixelhelper.recognise import recognise
 from pixelhelper.session import Session
-from pixelhelper.sources import SourceStats, expand_paths, read_requests
+from pixelhelper.sources import Meter, SourceStats, expand_paths, read_requests
+from pixelhelper.store import EventStore
+
+if TYPE_CHECKING:
+    from pixelhelper.capture import CapturedRequest
+    from pixelhelper.models import Finding, PixelEvent
 
 
 @dataclass
@@ -24,7 +30,7 @@ class AuditResult:
     """Everything a report shows. Findings refer to events by index into `events`."""
 
     sources: list[SourceStats] = field(default_factory=list)
-    events: list[PixelEvent] = field(default_factory=list)
+    events: EventStore = field(default_factory=EventStore)
     findings: list[Finding] = field(default_factory=list)
     session: Session = field(default_factory=Session)
 
@@ -34,12 +40,24 @@ class AuditResult:
         return any(source.errors for source in self.sources)
 
 
-class Audit:
-    """Incremental audit: feed requests, then `finish()` for session-level checks."""
+OnEvent = Callable[[int, "PixelEvent", list["Finding"]], None]
 
-    def __init__(self, options: InspectOptions | None = None) -> None:
+
+class Audit:
+    """Incremental audit: feed requests, then `finish()` for session-level checks.
+
+    Args:
+        options: Detector and rule settings.
+        on_event: Called with each recorded event and its findings (streaming outputs); the
+            audit then keeps only the events' facts, not the events themselves.
+    """
+
+    def __init__(
+        self, options: InspectOptions | None = None, on_event: OnEvent | None = None
+    ) -> None:
         self.inspector = Inspector(options)
-        self.result = AuditResult()
+        self.result = AuditResult(events=EventStore(keep=on_event is None))
+        self.on_event = on_event
 
     def add_request(self, request: CapturedRequest, stats: SourceStats | None = None) -> list[int]:
         """Decode and inspect one request; return the indices of the events it produced."""
@@ -71,6 +89,8 @@ class Audit:
                 finding.event = index
             self.result.findings.extend(findings)
             added.append(index)
+            if self.on_event is not None:
+                self.on_event(index, event, findings)
         return added
 
     def add_event(self, event: PixelEvent) -> int:
@@ -79,16 +99,18 @@ class Audit:
 
     def finish(self) -> AuditResult:
         """Run the session-level checks once all events are in, and return the result."""
-        self.result.findings.extend(self.inspector.session(self.result.events, self.result.session))
+        self.result.findings.extend(
+            self.inspector.session(self.result.events.facts, self.result.session)
+        )
         return self.result
 
     def finish_copy(self) -> AuditResult:
         """The result as `finish` would give it now, leaving the audit open for more events
         (a live session written before it ends)."""
-        session_findings = self.inspector.session(self.result.events, self.result.session)
+        session_findings = self.inspector.session(self.result.events.facts, self.result.session)
         return AuditResult(
             sources=list(self.result.sources),
-            events=list(self.result.events),
+            events=self.result.events.copy(),
             findings=[*self.result.findings, *session_findings],
             session=self.result.session,
         )
@@ -104,15 +126,46 @@ def audit_requests(
     return audit.finish()
 
 
-def audit_paths(paths: Iterable[str | Path], options: InspectOptions | None = None) -> AuditResult:
-    """Audit capture files and directories; unreadable ones are recorded, never fatal."""
-    audit = Audit(options)
+def audit_paths(
+    paths: Iterable[str | Path],
+    options: InspectOptions | None = None,
+    *,
+    fast: bool = True,
+    on_event: OnEvent | None = None,
+    meter: Meter | None = None,
+) -> AuditResult:
+    """Audit capture files and directories; unreadable ones are recorded, never fatal.
+
+    `fast=False` reads flow files with mitmproxy's reader alone (the reference path);
+    `on_event` streams the events out as they are decoded (see `Audit`); `meter` follows the
+    progress (`capture_bytes` is its total).
+    """
+    audit = Audit(options, on_event)
+    meter = meter if meter is not None else Meter()
     for path, error in expand_paths(paths):
         stats = SourceStats(str(path))
         audit.result.sources.append(stats)
         if error:
             stats.errors.append(error)
             continue
-        for request in read_requests(path, stats):
+        meter.current, meter.position = stats, 0
+        for request in read_requests(path, stats, fast=fast, meter=meter):
             audit.add_request(request, stats)
+            meter.events = len(audit.result.events)
+        meter.current = None
+        meter.flows += stats.flows
+        meter.done += _size(path)
+        meter.position = 0
     return audit.finish()
+
+
+def capture_bytes(paths: Iterable[str | Path]) -> int:
+    """Total size of the capture files an audit of `paths` reads (for a progress bar)."""
+    return sum(_size(path) for path, error in expand_paths(paths) if error is None)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -11,20 +11,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pixelhelper import __version__, files
-from pixelhelper.audit import AuditResult, audit_paths
 from pixelhelper.errors import PixelHelperError
-from pixelhelper.inspect import InspectOptions, all_rules
-from pixelhelper.inspect.identities import KnownIdentities
-from pixelhelper.live import proxy
-from pixelhelper.live.proxy import ProxyConfig, run_args
-from pixelhelper.models import SEVERITIES
+from pixelhelper.inspect import InspectOptions
 from pixelhelper.output import Format
-from pixelhelper.output.terminal import neutralise
-from pixelhelper.redact import scrub_text
-from pixelhelper.report import build_report
-from pixelhelper.scan import ScanPlan, default_save_path, report_problems, run_scan
+from pixelhelper.severity import SEVERITIES
+
+if TYPE_CHECKING:  # each command imports what it runs: `--help` and `rules` start instantly
+    from pixelhelper.audit import AuditResult, OnEvent
+    from pixelhelper.live.proxy import ProxyConfig
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 BUG_HINT = "this is a bug in pixelhelper; please report it with the command you ran"
@@ -189,6 +186,9 @@ def _write(text: str, output: str | None, private: bool = False) -> None:
 
 def say(message: str) -> None:
     """One line on stderr, safe to print whatever traffic text it quotes."""
+    from pixelhelper.output.terminal import neutralise
+    from pixelhelper.redact import scrub_text
+
     print(f"pixelhelper: {neutralise(scrub_text(message))}", file=sys.stderr, flush=True)
 
 
@@ -196,19 +196,54 @@ def _inspect_options(args: argparse.Namespace) -> InspectOptions:
     return InspectOptions(region=args.region, known_identities=args.known_identities)
 
 
+def _audited(args: argparse.Namespace, on_event: OnEvent | None = None) -> AuditResult:
+    """Audit `args.paths`, with a progress bar on a terminal when it takes a while."""
+    from pixelhelper.audit import audit_paths, capture_bytes
+    from pixelhelper.output import progress
+    from pixelhelper.sources import Meter
+
+    options = _inspect_options(args)
+    if not progress.wanted():
+        return audit_paths(args.paths, options, on_event=on_event)
+    meter = Meter(total=capture_bytes(args.paths))
+    with progress.audit_progress(meter, enabled=True):
+        return audit_paths(args.paths, options, on_event=on_event, meter=meter)
+
+
 def run_audit(args: argparse.Namespace) -> int:
     """`pixelhelper audit`."""
     if args.output:
         files.check_writable(args.output, "--output")
-    result = audit_paths(args.paths, _inspect_options(args))
-    return _emit(result, args)
+    if Format(args.format) is not Format.JSONL:
+        return _emit(_audited(args), args)
+    from pixelhelper.output.jsonfmt import JsonlStream
+    from pixelhelper.report import Report
+
+    with files.report_stream(args.output, private=args.show_values) as write:
+        stream = JsonlStream(write, args.show_values)  # records go out as events are decoded
+        result = _audited(args, on_event=stream.event)
+        stream.finish(Report(result, args.show_values))
+    return _outcome(result, args)
 
 
 def _emit(result: AuditResult, args: argparse.Namespace) -> int:
-    report = build_report(result, show_values=args.show_values)
+    from pixelhelper.report import Report, build_report
+
     fmt = Format(args.format)
-    color = fmt is Format.TEXT and not args.output and sys.stdout.isatty()
-    _write(fmt.renderer()(report, color), args.output, private=args.show_values)
+    if fmt is Format.JSON:  # written section by section, one event at a time
+        from pixelhelper.output.jsonfmt import write_report
+
+        with files.report_stream(args.output, private=args.show_values) as write:
+            write_report(Report(result, args.show_values), write)
+    else:
+        report = build_report(result, show_values=args.show_values)
+        color = fmt is Format.TEXT and not args.output and sys.stdout.isatty()
+        _write(fmt.renderer()(report, color), args.output, private=args.show_values)
+    return _outcome(result, args)
+
+
+def _outcome(result: AuditResult, args: argparse.Namespace) -> int:
+    """Report unreadable inputs on stderr; the exit code."""
     for source in result.sources:
         for error in source.errors:
             say(f"{source.path}: {error}")
@@ -225,6 +260,9 @@ def _checked(path: str | None, option: str) -> str | None:
 
 
 def _proxy_config(args: argparse.Namespace, port: int) -> ProxyConfig:
+    from pixelhelper.inspect.identities import KnownIdentities
+    from pixelhelper.live.proxy import ProxyConfig
+
     if args.known_identities:  # fail here, with a clear message, not inside mitmdump
         KnownIdentities.from_file(args.known_identities)
     return ProxyConfig(
@@ -250,9 +288,11 @@ def _wants_app(view: str) -> bool:
 
 def run_live(args: argparse.Namespace) -> int:
     """`pixelhelper live`."""
+    from pixelhelper.live import proxy
+
     config = _proxy_config(args, args.port)
     config.report = _checked(args.report, "--report")
-    config.extra = run_args(args.mitm_set)
+    config.extra = proxy.run_args(args.mitm_set)
     if _wants_app(args.view):
         from pixelhelper.live.runner import run_live_app
 
@@ -268,6 +308,9 @@ def run_live(args: argparse.Namespace) -> int:
 
 def run_scan_command(args: argparse.Namespace) -> int:
     """`pixelhelper scan`."""
+    from pixelhelper.audit import AuditResult, audit_paths
+    from pixelhelper.scan import ScanPlan, default_save_path, report_problems, run_scan
+
     if args.output:
         files.check_writable(args.output, "--output")
     config = _proxy_config(args, args.port)
@@ -295,12 +338,13 @@ def run_view(args: argparse.Namespace) -> int:
     """`pixelhelper view CAPTURE...`."""
     from pixelhelper.live.runner import load_report, run_view_app
     from pixelhelper.live.stream import records_from_report, records_from_result
+    from pixelhelper.report import build_report
 
     if len(args.paths) == 1 and Path(args.paths[0]).is_file():
         document = load_report(Path(args.paths[0]))
         if document is not None:
             return run_view_app(records_from_report(document), None)
-    result = audit_paths(args.paths, _inspect_options(args))
+    result = _audited(args)
     for source in result.sources:
         for error in source.errors:
             say(f"{source.path}: {error}")
@@ -311,6 +355,8 @@ def run_view(args: argparse.Namespace) -> int:
 
 def run_rules(args: argparse.Namespace) -> int:
     """`pixelhelper rules [RULE_ID]`."""
+    from pixelhelper.inspect import all_rules
+
     registry = all_rules()
     if args.rule_id:
         rule = registry.get(args.rule_id)

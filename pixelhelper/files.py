@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -57,6 +58,33 @@ def write_text(path: str | Path, text: str, private: bool = False) -> None:
     else:
         with Path(path).open("wb") as handle:
             _write_all(handle, data)
+
+
+Write = Callable[[str], None]
+
+
+@contextlib.contextmanager
+def report_stream(path: str | Path | None, private: bool = False) -> Iterator[Write]:
+    """A `write(text)` for a report written piece by piece: to `path` (0600 when it holds raw
+    values) or, without one, to stdout (undecodable characters replaced, never an error)."""
+    if path is None:
+        stream = sys.stdout
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:  # a replaced stdout (tests, embedding): text only
+
+            def write(text: str) -> None:
+                stream.write(text)
+
+            yield write
+            stream.flush()
+            return
+        stream.flush()
+        encoding = stream.encoding or "utf-8"
+        yield lambda text: _write_all(buffer, text.encode(encoding, errors="replace"))
+        buffer.flush()
+        return
+    with open_private(path) if private else Path(path).open("wb") as handle:
+        yield lambda text: _write_all(handle, text.encode("utf-8"))
 
 
 def _write_all(handle: IO[bytes], data: bytes) -> None:

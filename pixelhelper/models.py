@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from pixelhelper.severity import Severity
+
 # --------------------------------------------------------------------------- lenient scalars
 
 
@@ -212,10 +214,6 @@ class PixelEvent(BaseModel):
     """The decoded element exactly as sent, unknown fields included."""
     batch_index: int | None = None
     capture_time: float | None = None
-
-
-Severity = Literal["critical", "high", "medium", "low", "info"]
-SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 
 
 class Finding(BaseModel):

@@ -2,7 +2,7 @@
 
 Recognition must be cheap (it runs on every flow the proxy sees) and strict: calling an embed,
 a video or another vendor's pixel a TikTok event would make every report wrong. Hosts are judged
-by their registered domain through tldextract's bundled public-suffix snapshot, so lookalikes
+by their registered domain through the bundled public-suffix list (`domains`), so lookalikes
 such as `analytics.tiktok.com.evil.example` never match and nothing is ever downloaded.
 """
 
@@ -14,10 +14,11 @@ from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
-import tldextract
+from pixelhelper.domains import split
 
-# suffix_list_urls=() and cache_dir=None: use the snapshot shipped in the wheel, never the network.
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+# Bytes that every host `host_role` accepts contains, whatever its case: readers search raw
+# records for them to skip the traffic that cannot be TikTok's without parsing it.
+HOST_MARKERS = (b"tiktok", b"pangle-ads")
 
 
 class Kind(StrEnum):
@@ -56,8 +57,8 @@ class HostRole(StrEnum):
 def host_role(host: str) -> HostRole | None:
     """Classify a host name; None for anything that is not TikTok pixel infrastructure."""
     host = host.lower().rstrip(".")
-    parts = _EXTRACT(host)
-    registered = f"{parts.domain}.{parts.suffix}"
+    parts = split(host)
+    registered = parts.registered
     labels = parts.subdomain.split(".") if parts.subdomain else []
     if registered == "tiktok.com":
         # regional variants: business-api-sg., analytics-sg., analytics.us., us.analytics. ...

@@ -1,21 +1,27 @@
 """Build the report structure every output format renders (JSON contract version 1).
 
-The report is built once, then passed through `pixelhelper.redact`; formatters only ever see
-the redacted structure, so no format can print a raw value by accident.
+Every section passes through `pixelhelper.redact` on its way out; formatters only ever see
+redacted structures, so no format can print a raw value by accident. `Report` yields the
+sections one by one, and the events one at a time, so a JSON report of any size is written
+without a second copy of the session in memory; `build_report` assembles them into one dict
+for the formats that need the whole report at once (text, the interactive app).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pixelhelper.audit import AuditResult
-from pixelhelper.models import SEVERITIES
-from pixelhelper.redact import redact_report
+from pixelhelper.redact import Masker, redact_value, shown_finding, shown_page
+from pixelhelper.severity import SEVERITIES
+
+if TYPE_CHECKING:
+    from pixelhelper.audit import AuditResult
 
 REPORT_VERSION = 1
-_INTERNAL_FIELDS = {"capture_time"}
+INTERNAL_FIELDS = {"capture_time"}  # kept for the live views, never printed
 
 
 def _pages(result: AuditResult) -> list[dict[str, Any]]:
@@ -39,7 +45,7 @@ def _pages(result: AuditResult) -> list[dict[str, Any]]:
     ]
 
 
-def advanced_matching(events: list[Any]) -> dict[str, Any]:
+def advanced_matching(events: Iterable[Any]) -> dict[str, Any]:
     """The extension's advanced-matching status for one pixel: how often TikTok labelled each
     match key valid / invalid / missing, and how the SDK says it received each identity."""
     signals: dict[str, Counter[str]] = {}
@@ -66,7 +72,7 @@ def _pixels(result: AuditResult) -> list[dict[str, Any]]:
         for code, on_page in page.pixels.items():
             listed[code] += len(on_page.listed)
     by_code: dict[str, list[Any]] = {}
-    for event in result.events:
+    for event in result.events.facts:
         if event.pixel_code:
             by_code.setdefault(event.pixel_code, []).append(event)
     out = []
@@ -82,31 +88,57 @@ def _pixels(result: AuditResult) -> list[dict[str, Any]]:
 
 def _summary(result: AuditResult) -> dict[str, Any]:
     severities = Counter(f.severity for f in result.findings)
-    kinds = Counter(e.kind for e in result.events)
+    facts = result.events.facts
+    kinds = Counter(e.kind for e in facts)
     return {
-        "events": len(result.events),
+        "events": len(facts),
         "kinds": dict(kinds),
-        "decode_errors": sum(1 for e in result.events if e.decode_error),
+        "decode_errors": sum(1 for e in facts if e.decode_error),
         "findings": {s: severities.get(s, 0) for s in SEVERITIES},
         "source_errors": sum(len(s.errors) for s in result.sources),
     }
 
 
-def build_report(result: AuditResult, show_values: bool = False) -> dict[str, Any]:
-    """Return the printable (redacted) report for an audit result.
+class Report:
+    """The printable report of an audit, section by section.
 
     Args:
         result: The audit result.
         show_values: Keep raw sensitive values (credentials stay withheld).
     """
-    raw = {
-        "version": REPORT_VERSION,
-        "sources": [asdict(s) for s in result.sources],
-        "pixels": _pixels(result),
-        "pages": _pages(result),
-        "events": [e.model_dump(mode="json", exclude=_INTERNAL_FIELDS) for e in result.events],
-        "findings": [f.model_dump(mode="json") for f in result.findings],
-        "summary": _summary(result),
+
+    def __init__(self, result: AuditResult, show_values: bool = False) -> None:
+        self.result = result
+        self.masker = None if show_values else Masker(result.findings)
+
+    def sections(self) -> Iterator[tuple[str, Any]]:
+        """(key, value) in report order; `events` is an iterator over the redacted events."""
+        result = self.result
+        yield "version", REPORT_VERSION
+        yield "sources", [asdict(s) for s in result.sources]
+        yield "pixels", _pixels(result)
+        yield "pages", [shown_page(page, self.masker) for page in _pages(result)]
+        yield "events", self.events()
+        yield "findings", [shown_finding(f.model_dump(mode="json"), self.masker)
+                           for f in result.findings]  # fmt: skip
+        yield "summary", _summary(result)
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """The events, each rebuilt, dumped and redacted only when it is its turn."""
+        for event in self.result.events:
+            yield self.event(event)
+
+    def event(self, event: Any) -> dict[str, Any]:
+        """One event as it may be printed."""
+        shown: dict[str, Any] = redact_value(
+            event.model_dump(mode="json", exclude=INTERNAL_FIELDS), self.masker
+        )
+        return shown
+
+
+def build_report(result: AuditResult, show_values: bool = False) -> dict[str, Any]:
+    """The whole printable (redacted) report of an audit result as one structure."""
+    return {
+        key: list(value) if key == "events" else value
+        for key, value in Report(result, show_values).sections()
     }
-    redacted: dict[str, Any] = redact_report(raw, result.findings, show_values)
-    return redacted

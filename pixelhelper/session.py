@@ -12,9 +12,11 @@ as both `.flow` and `.har` is never reported as sending everything twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from pixelhelper.models import PixelEvent
+if TYPE_CHECKING:
+    from pixelhelper.models import PixelEvent
 
 LOADER_SCRIPTS = ("i18n/pixel/events.js", "i18n/pixel/sdk.js")
 

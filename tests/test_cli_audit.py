@@ -103,9 +103,13 @@ def test_jsonl_records(tmp_path, capsys):
     path = _capture(tmp_path)
     main(["audit", str(path), "--format", "jsonl"])
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r["record"] for r in records][:2] == ["source", "event"]
-    assert records[-1]["record"] == "summary"
-    assert sum(r["record"] == "event" for r in records) == 5
+    kinds = [r["record"] for r in records]
+    # streamed: the events as they are decoded, then the file's source record, the session
+    # checks' findings and the summary
+    assert kinds[:5] == ["event"] * 5 and kinds[5] == "source" and kinds[-1] == "summary"
+    assert set(kinds[6:-1]) <= {"finding"}
+    assert [r["index"] for r in records[:5]] == list(range(5))
+    assert records[5]["flows"] >= 5
 
 
 def test_output_file(tmp_path, capsys):

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-from pixelhelper import cli
 from pixelhelper.cli import main
 from pixelhelper.sources.writer import write_flow_file
 
@@ -52,7 +51,7 @@ def test_internal_errors_exit_3_with_one_line(capture, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "audit_paths", broken)
+    monkeypatch.setattr("pixelhelper.audit.audit_paths", broken)
     assert main(["audit", str(capture)]) == 3
     err = capsys.readouterr().err
     assert "internal error" in err and "report" in err and "Traceback" not in err

@@ -47,7 +47,7 @@ def test_garbage_flow_file(tmp_path: Path):
     path.write_bytes(b"this is not a flow file at all \x00\x01\x02" * 10)
     result = audit_paths([path])
     assert result.sources[0].errors
-    assert result.events == []
+    assert len(result.events) == 0
 
 
 def test_truncated_har_recovers_complete_entries(tmp_path: Path):

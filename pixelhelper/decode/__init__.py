@@ -10,14 +10,16 @@ one event per element (`events`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pixelhelper.capture import CapturedRequest
 from pixelhelper.decode.body import MAX_BODY, BodyError, body_text
 from pixelhelper.decode.events import base_fields, browser_event, event, events_api_events, failed
 from pixelhelper.decode.payload import MAX_NESTING, parse_payload, split_batch
-from pixelhelper.models import PixelEvent
 from pixelhelper.recognise import Kind, Recognition, recognise
+
+if TYPE_CHECKING:
+    from pixelhelper.capture import CapturedRequest
+    from pixelhelper.models import PixelEvent
 
 __all__ = [
     "MAX_BODY",

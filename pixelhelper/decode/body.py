@@ -11,8 +11,10 @@ import io
 import re
 import zlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from pixelhelper.capture import CapturedRequest
+if TYPE_CHECKING:
+    from pixelhelper.capture import CapturedRequest
 
 MAX_BODY = 32 * 1024 * 1024
 """Largest body, raw or decompressed, that is decoded (pixel hits are a few KB)."""

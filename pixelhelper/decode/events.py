@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pixelhelper.capture import CapturedRequest
 from pixelhelper.cookies import reportable_cookies
 from pixelhelper.decode.payload import MAX_NESTING, nesting_depth
 from pixelhelper.models import (
@@ -23,7 +22,10 @@ from pixelhelper.models import (
     EventsApiItem,
     PixelEvent,
 )
-from pixelhelper.recognise import Recognition
+
+if TYPE_CHECKING:
+    from pixelhelper.capture import CapturedRequest
+    from pixelhelper.recognise import Recognition
 
 Fields = dict[str, Any]
 

@@ -1,25 +1,21 @@
 """Inspection: sensitive-data detectors and setup rules over decoded events.
 
-Pure functions over `PixelEvent` values; no I/O. `Inspector` bundles the options once and is
-called per event (detectors, event rules) and once per session (session rules).
+Pure functions over `PixelEvent` values; no I/O. `Inspector` (in `inspector`) bundles the
+options once and is called per event (detectors, event rules) and once per session (session
+rules). This package's top level stays light: `pixelhelper rules` lists the registry without
+loading the detectors, and `Inspector` is imported on first use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from pixelhelper.inspect.identities import KnownIdentities
-from pixelhelper.inspect.rules import (
-    RULES,
-    Rule,
-    RuleContext,
-    event_findings,
-    session_findings,
-)
-from pixelhelper.inspect.sensitive import SensitiveDataDetector
-from pixelhelper.models import Finding, PixelEvent
-from pixelhelper.session import Session
+if TYPE_CHECKING:
+    from pixelhelper.inspect.inspector import Inspector
+    from pixelhelper.inspect.rules import Rule
+
+__all__ = ["InspectOptions", "Inspector", "all_rules", "clear_caches"]
 
 
 def clear_caches() -> None:
@@ -34,6 +30,8 @@ def clear_caches() -> None:
 
 def all_rules() -> dict[str, Rule]:
     """Every rule id a report can contain: setup rules, then sensitive-data detectors."""
+    from pixelhelper.inspect.rules import RULES
+
     setup = {k: r for k, r in RULES.items() if r.scope != "detector"}
     detectors = {k: r for k, r in RULES.items() if r.scope == "detector"}
     return setup | detectors
@@ -53,26 +51,9 @@ class InspectOptions:
     known_identities: str | None = None
 
 
-class Inspector:
-    """Runs every detector and rule with one set of options."""
+def __getattr__(name: str) -> Any:
+    if name == "Inspector":
+        from pixelhelper.inspect.inspector import Inspector
 
-    def __init__(self, options: InspectOptions | None = None) -> None:
-        self.options = options or InspectOptions()
-        identities = None
-        if self.options.known_identities:
-            identities = KnownIdentities.from_file(
-                self.options.known_identities, (self.options.region or "US").upper()
-            )
-        self.identities = identities
-        self.sensitive = SensitiveDataDetector(self.options.region, identities)
-        self.rule_context = RuleContext(identities=identities)
-
-    def event(self, index: int, event: PixelEvent) -> list[Finding]:
-        """Findings about a single event: sensitive data, then setup rules."""
-        return self.sensitive.findings(index, event) + event_findings(
-            index, event, self.rule_context
-        )
-
-    def session(self, events: Sequence[PixelEvent], session: Session) -> list[Finding]:
-        """Findings that need the whole session (duplicates, missing events)."""
-        return session_findings(events, session, self.rule_context)
+        return Inspector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

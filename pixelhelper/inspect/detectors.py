@@ -14,16 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import tldextract
 from stdnum.br import cpf
 from stdnum.us import ssn
 
+from pixelhelper.domains import split
 from pixelhelper.inspect.cards import find_cards
 from pixelhelper.inspect.dates import birth_dates, dates
 from pixelhelper.inspect.fields import TextField
 from pixelhelper.inspect.phones import find_phones
-
-_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +67,7 @@ _EMAIL = re.compile(
 
 @lru_cache(maxsize=2048)
 def _real_domain(domain: str) -> bool:
-    parts = _TLD(domain)
-    return bool(parts.domain and parts.suffix)
+    return bool(split(domain).registered)
 
 
 def detect_email(f: TextField, ctx: Context) -> list[Hit]:

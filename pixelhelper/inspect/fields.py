@@ -21,10 +21,11 @@ import binascii
 import json
 import re
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
-from pixelhelper.models import PixelEvent
+if TYPE_CHECKING:
+    from pixelhelper.models import PixelEvent
 
 MAX_DEPTH = 100
 """Levels of JSON-in-string, URL and base64 wrapping unwrapped inside one string."""

@@ -20,56 +20,16 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import tldextract
-
+from pixelhelper.domains import split
 from pixelhelper.inspect.detectors import Context, Hit, detect_email, pattern_hits
 from pixelhelper.inspect.fields import TextField, event_fields
 from pixelhelper.inspect.health import HealthHit, Lexicon, SiteFacts, default_lexicon
 from pixelhelper.inspect.identities import IdentityMatch, KnownIdentities
-from pixelhelper.inspect.rules import describe
+from pixelhelper.inspect.rules.sensitive import WHY as _WHY
 from pixelhelper.models import Finding, PixelEvent, Severity
 from pixelhelper.redact import mask
 
-_WHY: dict[str, str] = {
-    "email": "An email address identifies the visitor directly; TikTok receives it in plain text.",
-    "phone": "A phone number identifies the visitor directly; TikTok receives it in plain text.",
-    "card_number": "A payment card number must never leave the checkout (PCI DSS).",
-    "national_id": "A national identification number is highly sensitive personal data.",
-    "person_name": "A person's name identifies the visitor.",
-    "date_of_birth": "A date of birth, combined with other data, identifies the visitor.",
-    "street_address": "A street address identifies where the visitor lives.",
-    "precise_location": "Precise coordinates reveal where the visitor is.",
-    "ip_address": "An IP address in the payload is personal data under GDPR and CCPA.",
-    "health": "Health information shared with an ad platform can breach HIPAA, the FTC Health "
-    "Breach Notification Rule and GDPR Art. 9.",
-    "hashed_identity": "Hashing does not anonymise: TikTok matches the hash to the person.",
-}
 _EXPECTED_IP_LOCATIONS = {"user.ip", "context.ip"}
-_DESCRIPTORS: dict[str, tuple[Severity, str]] = {
-    "email": ("high", "Email address sent to TikTok"),
-    "phone": ("high", "Phone number sent to TikTok"),
-    "card_number": ("critical", "Payment card number sent to TikTok"),
-    "national_id": ("critical", "National identification number sent to TikTok"),
-    "health": ("critical", "Health information sent to TikTok"),
-    "hashed_identity": ("high", "A known test identity reached TikTok (hashed)"),
-    "person_name": ("low", "Person name sent to TikTok"),
-    "date_of_birth": ("medium", "Date of birth sent to TikTok"),
-    "street_address": ("medium", "Street address sent to TikTok"),
-    "precise_location": ("medium", "Precise location sent to TikTok"),
-    "ip_address": ("low", "IP address inside the payload"),
-}
-for _category, (_severity_, _summary) in _DESCRIPTORS.items():
-    describe(
-        f"sensitive-{_category.replace('_', '-')}",
-        _severity_,
-        _summary,
-        f"{_summary}. {_WHY.get(_category, '')} Severity depends on where it is found (see the "
-        "README's table); the finding's location names the field.\n\nFix: stop the value from "
-        "reaching the pixel: remove it from URLs (use POST forms), from event parameters and "
-        "from elements the pixel auto-collects, or exclude those pages from the pixel.",
-        "sensitive",
-    )
-_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 _CC_REGION = {"uk": "GB"}
 _CACHE_LIMIT = 50_000
 
@@ -236,8 +196,8 @@ class SensitiveDataDetector:
             return SiteFacts()
         facts = self._sites.get(host)
         if facts is None:
-            parts = _TLD(host)
-            registered = f"{parts.domain}.{parts.suffix}" if parts.suffix else host
+            parts = split(host)
+            registered = parts.registered if parts.suffix else host
             facts = self.lexicon.site(host, registered, parts.domain or host)
             if len(self._sites) >= _CACHE_LIMIT:
                 self._sites.clear()

@@ -25,7 +25,7 @@ import os
 import sys
 from collections import deque
 from collections.abc import Coroutine
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.io import FlowWriter
@@ -33,7 +33,6 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from pixelhelper.capture import CapturedRequest
 from pixelhelper.decode import BodyError, body_text
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.files import check_writable, open_private, write_text
@@ -43,11 +42,14 @@ from pixelhelper.live.redaction import REDACTED, Outcome, redact_request, reword
 from pixelhelper.live.state import LiveSettings, LiveState, paused_gc
 from pixelhelper.live.stream import StreamSender, event_record, raw_request
 from pixelhelper.live.view import event_line, render_live
-from pixelhelper.models import SEVERITIES
 from pixelhelper.output import Format
 from pixelhelper.recognise import Kind, Recognition, host_role, recognise
 from pixelhelper.report import build_report
+from pixelhelper.severity import SEVERITIES
 from pixelhelper.sources import request_from_flow
+
+if TYPE_CHECKING:
+    from pixelhelper.capture import CapturedRequest
 
 log = logging.getLogger("pixelhelper")
 log.addFilter(ScrubFilter())
@@ -257,6 +259,11 @@ class PixelHelper:
             self._start_watchdog()
         except Exception:
             log.exception("pixelhelper: could not start the view")
+        try:
+            if self.state is not None:
+                self.state.warm_up()  # before the first real request, not during it
+        except Exception:
+            log.exception("pixelhelper: warm-up failed (the first pixel request will be slower)")
 
     def _warn_listen(self) -> None:
         host = getattr(ctx.options, "listen_host", "127.0.0.1")

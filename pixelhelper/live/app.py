@@ -19,9 +19,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -30,6 +29,9 @@ from textual.widgets import DataTable, Input
 
 from pixelhelper.live.model import KINDS, Filter, SessionModel
 from pixelhelper.live.widgets import DetailTree, EventTable, HelpScreen, PageTree, StatusBar
+
+if TYPE_CHECKING:
+    from textual import events
 
 Writer = Callable[[str, str], str]
 """Writes the session to (flow path, report path); returns a note for the status bar."""

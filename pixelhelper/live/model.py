@@ -11,8 +11,8 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from pixelhelper.models import SEVERITIES
 from pixelhelper.output.text import pixel_status
+from pixelhelper.severity import SEVERITIES
 
 KINDS = ("script", "pixel", "action", "events_api", "other")
 MAX_EVENTS = 5_000

@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixelhelper.capture import CapturedRequest
 from pixelhelper.decode import BodyError, body_text, decode
 from pixelhelper.decode.payload import loads
-from pixelhelper.inspect import Inspector
-from pixelhelper.models import Finding
 from pixelhelper.redact import Masker
+
+if TYPE_CHECKING:
+    from pixelhelper.inspect import Inspector
+    from pixelhelper.models import Finding
 
 REDACTED = "REDACTED"
 _REWRITTEN_HEADERS = ("referer", "origin")

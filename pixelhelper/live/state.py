@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pixelhelper.audit import Audit
 from pixelhelper.capture import CapturedRequest
 from pixelhelper.inspect import InspectOptions
 from pixelhelper.models import Finding, PixelEvent
 from pixelhelper.session import page_key
+
+if TYPE_CHECKING:
+    from pixelhelper.store import EventStore
 
 Prepared = list[tuple[PixelEvent, list[Finding]]]
 
@@ -96,8 +101,8 @@ class LiveState:
         self.severities: Counter[str] = Counter()
 
     @property
-    def events(self) -> list[PixelEvent]:
-        """All events so far."""
+    def events(self) -> EventStore:
+        """All events so far (compact: `events.facts[i]` is cheap, `events[i]` rebuilds)."""
         return self.audit.result.events
 
     def prepare(self, request: CapturedRequest) -> Prepared:
@@ -113,10 +118,34 @@ class LiveState:
                 self.severities.update(f.severity for f in findings)
             _freeze_retained(prepared)
             for index in added:
-                event = self.events[index]
+                event = self.events.facts[index]
                 if event.kind in ("pixel", "action") and event.page_url:
                     self.current_page = page_key(event.page_url)
             return added
+
+    def warm_up(self) -> None:
+        """Run the pipeline once on a made-up hit, then freeze what start-up left behind.
+
+        The first real pixel request would otherwise pay for the detectors' lazy imports,
+        compiled patterns and caches (tens of milliseconds, on the proxy's event loop), and
+        every full collection would walk mitmproxy's and pixelhelper's start-up objects.
+        Nothing is recorded: `prepare` touches no session state.
+        """
+        body = json.dumps(
+            {"event": "CompletePayment", "timestamp": "2026-01-01T00:00:00Z",
+             "context": {"pixel": {"code": "CWARMUP0000000000000"},
+                         "page": {"url": "https://shop.example.com/checkout?phone=4155550132"},
+                         "user": {"email": "warm.up@example.com"}},
+             "properties": {"value": 1, "currency": "USD", "contents": [{"content_id": "1"}]}}
+        ).encode()  # fmt: skip
+        self.prepare(
+            CapturedRequest(
+                "POST", "https://analytics.tiktok.com/api/v2/pixel",
+                (("Content-Type", "application/json"), ("User-Agent", "Mozilla/5.0")), body,
+            )
+        )  # fmt: skip
+        gc.collect()
+        gc.freeze()
 
     def add(self, request: CapturedRequest) -> list[int]:
         """Run the pipeline on one request; return the new event indices."""

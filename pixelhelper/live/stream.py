@@ -24,14 +24,17 @@ import socket
 import threading
 import time
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixelhelper.inspect.rules import RULES
-from pixelhelper.models import SEVERITIES, Finding, PixelEvent
+from pixelhelper.models import Finding, PixelEvent
 from pixelhelper.output.jsonfmt import dumps
 from pixelhelper.redact import redact_report, scrub_text
 from pixelhelper.redact.credentials import scrub_headers
-from pixelhelper.session import Page
+from pixelhelper.severity import SEVERITIES
+
+if TYPE_CHECKING:
+    from pixelhelper.session import Page
 
 MAX_RECORD = 4 * 1024 * 1024
 """A record is cut to this many bytes of JSON (the reader's line limit is larger)."""

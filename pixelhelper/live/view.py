@@ -19,10 +19,11 @@ from rich.text import Text
 from rich.tree import Tree
 
 from pixelhelper.live.state import LiveSettings, LiveState
-from pixelhelper.models import SEVERITIES, PixelEvent
+from pixelhelper.models import PixelEvent
 from pixelhelper.output.terminal import neutralise, neutralise_all
 from pixelhelper.output.text import SEVERITY_STYLE, STATUS_STYLE, finding_line, pixel_status
 from pixelhelper.redact import redact_report
+from pixelhelper.severity import SEVERITIES
 
 __all__ = ["LiveSettings", "LiveState", "event_line", "render_live", "shown_event"]
 
@@ -138,7 +139,7 @@ def _pixels_panel(state: LiveState) -> Panel:
         for code, entry in page.pixels.items():
             indices = entry.loads + entry.events
             severities = [f.severity for i in indices for f in state.findings_for(i)]
-            errors = sum(1 for i in entry.events if state.events[i].decode_error)
+            errors = sum(1 for i in entry.events if state.events.facts[i].decode_error)
             status = pixel_status(severities, errors)
             table.add_row(
                 Text("●", style=STATUS_STYLE[status]),
@@ -159,11 +160,11 @@ def _events_table(state: LiveState, rows: int) -> Table:
     table.add_column("event", no_wrap=True, overflow="ellipsis", ratio=2)
     table.add_column("parameters", no_wrap=True, overflow="ellipsis", ratio=4)
     table.add_column("findings", no_wrap=True, width=12)
-    shown = [i for i, e in enumerate(state.events) if e.kind != "script"][-max(rows, 1) :]
+    shown = [i for i, e in enumerate(state.events.facts) if e.kind != "script"][-max(rows, 1) :]
     for index in shown:
         event, findings = shown_event(state, index)
         stamp = time.strftime(
-            "%H:%M:%S", time.localtime(state.events[index].capture_time or time.time())
+            "%H:%M:%S", time.localtime(state.events.facts[index].capture_time or time.time())
         )
         name = event.get("event") or "-"
         style = "bold red" if event.get("decode_error") else ""
@@ -178,7 +179,7 @@ def _events_table(state: LiveState, rows: int) -> Table:
 
 
 def _details(state: LiveState) -> RenderableType:
-    candidates = [i for i, e in enumerate(state.events) if e.kind != "script"]
+    candidates = [i for i, e in enumerate(state.events.facts) if e.kind != "script"]
     if not candidates:
         return Text("No event yet. Browse the site through the proxy.", style="dim")
     index = candidates[-1]

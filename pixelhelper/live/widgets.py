@@ -10,18 +10,20 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static, Tree
-from textual.widgets.tree import TreeNode
 
 from pixelhelper.live.model import KINDS, EventRow, Filter, SessionModel
-from pixelhelper.models import SEVERITIES
 from pixelhelper.output.terminal import neutralise
 from pixelhelper.output.text import SEVERITY_STYLE, STATUS_STYLE
+from pixelhelper.severity import SEVERITIES
+
+if TYPE_CHECKING:
+    from textual.widgets.tree import TreeNode
 
 CELL = 60  # characters of a value in a table cell; the detail pane shows it whole
 _LINE = 200  # a long value in the detail pane is shown in lines of this many characters

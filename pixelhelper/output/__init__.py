@@ -6,8 +6,6 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, assert_never
 
-from pixelhelper.output import jsonfmt, text
-
 
 class Format(StrEnum):
     """The `--format` choices."""
@@ -17,7 +15,10 @@ class Format(StrEnum):
     JSONL = "jsonl"
 
     def renderer(self) -> Callable[[dict[str, Any], bool], str]:
-        """The function rendering this format: (report, color) -> text."""
+        """The function rendering this format: (report, color) -> text (imported on demand,
+        so choosing a format never loads rich for JSON)."""
+        from pixelhelper.output import jsonfmt, text
+
         if self is Format.TEXT:
             return text.render
         if self is Format.JSON:

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pixelhelper.models import Finding
 from pixelhelper.redact.credentials import (
     CREDENTIAL,
     is_secret_field,
@@ -24,6 +23,9 @@ from pixelhelper.redact.credentials import (
 )
 from pixelhelper.redact.masking import Masker, mask
 
+if TYPE_CHECKING:
+    from pixelhelper.models import Finding
+
 __all__ = [
     "CREDENTIAL",
     "Masker",
@@ -32,6 +34,8 @@ __all__ = [
     "redact_report",
     "redact_value",
     "scrub_text",
+    "shown_finding",
+    "shown_page",
 ]
 
 
@@ -66,13 +70,14 @@ def redact_report(report: dict[str, Any], findings: Iterable[Finding], show_valu
     if "events" in out:  # traffic through and through: keys and values
         out["events"] = redact_value(out["events"], masker)
     if isinstance(out.get("findings"), list):  # our keys; traffic in their strings
-        out["findings"] = [_shown_finding(f, masker) for f in out["findings"]]
+        out["findings"] = [shown_finding(f, masker) for f in out["findings"]]
     if isinstance(out.get("pages"), list):  # our structure; the page URL is traffic
-        out["pages"] = [_shown_page(p, masker) for p in out["pages"]]
+        out["pages"] = [shown_page(p, masker) for p in out["pages"]]
     return out
 
 
-def _shown_finding(finding: Any, masker: Masker | None) -> Any:
+def shown_finding(finding: Any, masker: Masker | None) -> Any:
+    """A report's finding as it may be printed (its strings can quote traffic)."""
     if not isinstance(finding, dict):
         return redact_value(finding, masker)
     shown = dict(finding)
@@ -85,7 +90,8 @@ def _shown_finding(finding: Any, masker: Masker | None) -> Any:
     return shown
 
 
-def _shown_page(page: Any, masker: Masker | None) -> Any:
+def shown_page(page: Any, masker: Masker | None) -> Any:
+    """A report's page entry as it may be printed (its URL is traffic)."""
     if isinstance(page, dict) and isinstance(page.get("url"), str):
         return {**page, "url": redact_value(page["url"], masker)}
     return redact_value(page, masker)

@@ -154,20 +154,29 @@ def _scrub(text: str, _level: int) -> str:
 def scrub(node: Any, parent: str = "") -> Any:
     """Withhold credentials in a JSON-able value taken from traffic: values under secret keys,
     and secrets inside any string. The pixel code (`pixel.code`) is not a secret."""
-    if isinstance(node, dict):
-        out: dict[Any, Any] = {}
-        for key, value in node.items():
-            name = str(key)
-            shown = scrub_text(key) if isinstance(key, str) else key
-            out[shown] = (
-                CREDENTIAL if _withhold(name, value, parent) else scrub(value, name.lower())
-            )
-        return out
-    if isinstance(node, list):
-        return [scrub(item, parent) for item in node]
     if isinstance(node, str):
         return scrub_text(node)
+    if isinstance(node, dict):
+        return _scrub_dict(node, parent)
+    if isinstance(node, list):
+        return [scrub(item, parent) for item in node]
     return node
+
+
+def _scrub_dict(node: dict[Any, Any], parent: str) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for key, value in node.items():  # strings, the usual leaves, without another call
+        name = key if isinstance(key, str) else str(key)
+        shown = scrub_text(key) if isinstance(key, str) else key
+        if _withhold(name, value, parent):
+            out[shown] = CREDENTIAL
+        elif isinstance(value, str):
+            out[shown] = scrub_text(value)
+        elif isinstance(value, dict | list):
+            out[shown] = scrub(value, name.lower())
+        else:
+            out[shown] = value
+    return out
 
 
 def is_secret_field(name: str, parent: str = "") -> bool:
@@ -176,8 +185,17 @@ def is_secret_field(name: str, parent: str = "") -> bool:
 
 
 def _withhold(name: str, value: Any, parent: str) -> bool:
-    if value in (None, "", [], {}) or isinstance(value, bool):
+    if (
+        value is None
+        or isinstance(value, bool)
+        or (not value and isinstance(value, str | list | dict))
+    ):
         return False
+    return _secret_field(name, parent)
+
+
+@lru_cache(maxsize=8192)
+def _secret_field(name: str, parent: str) -> bool:
     return is_secret_field(name, parent)
 
 

@@ -15,12 +15,13 @@ import binascii
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
 import ahocorasick
 
-from pixelhelper.models import Finding
+if TYPE_CHECKING:
+    from pixelhelper.models import Finding
 
 _MEMO_LIMIT = 100_000
 _URL_SAFE = "@*:/<>!$'()~"

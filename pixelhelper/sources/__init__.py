@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pixelhelper.capture import CapturedRequest
+from pixelhelper.sources.fastflow import read_flow_file_fast
 from pixelhelper.sources.flows import read_flow_file, request_from_flow
 from pixelhelper.sources.har import read_json_capture
 from pixelhelper.sources.sniff import sniff
-from pixelhelper.sources.stats import SourceStats
+from pixelhelper.sources.stats import Meter, SourceStats
 
-__all__ = ["SourceStats", "expand_paths", "read_requests", "request_from_flow"]
+if TYPE_CHECKING:
+    from pixelhelper.capture import CapturedRequest
+
+__all__ = ["Meter", "SourceStats", "expand_paths", "read_requests", "request_from_flow"]
 
 CAPTURE_SUFFIXES = (".flow", ".flows", ".mitm", ".har", ".json")
 
@@ -48,8 +52,16 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None
             yield path, f"cannot read: {exc.strerror or exc}"
 
 
-def read_requests(path: Path, stats: SourceStats) -> Iterator[CapturedRequest]:
-    """Yield every HTTP request in a capture file; record problems on `stats`, never raise."""
+def read_requests(
+    path: Path, stats: SourceStats, *, fast: bool = True, meter: Meter | None = None
+) -> Iterator[CapturedRequest]:
+    """Yield the HTTP requests of a capture file; record problems on `stats`, never raise.
+
+    With `fast` (the default) only requests that can be TikTok traffic are yielded, which is
+    all the audit looks at; `fast=False` reads every flow with mitmproxy's own reader, the
+    reference the fast path is tested against. `meter.position` follows the bytes read.
+    """
+    meter = meter if meter is not None else Meter()
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -64,6 +76,8 @@ def read_requests(path: Path, stats: SourceStats) -> Iterator[CapturedRequest]:
         if sniffed.kind == "empty":
             stats.errors.append("file is empty")
         elif sniffed.kind == "json":
-            yield from read_json_capture(handle, str(path), stats, sniffed)
+            yield from read_json_capture(handle, str(path), stats, sniffed, meter)
+        elif fast:
+            yield from read_flow_file_fast(handle, str(path), stats, meter)
         else:
-            yield from read_flow_file(handle, str(path), stats)
+            yield from read_flow_file(handle, str(path), stats, meter)

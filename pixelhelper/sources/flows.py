@@ -8,13 +8,17 @@ before the damage has been yielded.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pixelhelper.capture import CapturedRequest
-from pixelhelper.sources.stats import SourceStats
+
+if TYPE_CHECKING:
+    from pixelhelper.sources.stats import Meter, SourceStats
 
 
-def read_flow_file(handle: BinaryIO, source: str, stats: SourceStats) -> Iterator[CapturedRequest]:
+def read_flow_file(
+    handle: BinaryIO, source: str, stats: SourceStats, meter: Meter | None = None
+) -> Iterator[CapturedRequest]:
     """Yield the HTTP requests of a flow file; record damage on `stats`, never raise."""
     from mitmproxy import exceptions, http
     from mitmproxy.io import FlowReader
@@ -23,6 +27,8 @@ def read_flow_file(handle: BinaryIO, source: str, stats: SourceStats) -> Iterato
     try:
         for index, flow in enumerate(reader.stream()):
             stats.flows += 1
+            if meter is not None:
+                meter.position = handle.tell()
             if isinstance(flow, http.HTTPFlow):
                 yield request_from_flow(flow, source, index)
     except exceptions.FlowReadException as exc:

@@ -1,108 +1,139 @@
-"""Read HAR exports and `{"requests": [...]}` request lists.
+"""Read HAR exports and `{"requests": [...]}` request lists, one entry at a time.
 
-Truncation is survived: a whole-document parse loses everything when an export is cut short,
-so on a parse error the entries array is scanned object by object and every complete entry
-before the cut is kept. Text in UTF-16/32 or with stray non-UTF-8 bytes is decoded (the latter
-with replacement characters and a warning) rather than refused.
+Whole-document parsing costs about three times the file in memory (a 1.3 GB HAR: 4 GiB), so
+entries are streamed with ijson's C parser and only TikTok's are turned into requests; every
+entry is still counted. ijson cannot do everything the old whole-document parse did: it
+refuses stray non-UTF-8 bytes, numbers beyond a double, and the text encodings other than
+UTF-8, and its memory grows with the square of the nesting depth, which a crafted file can
+push into gigabytes. So it runs under a memory budget, and on any of these the file is read
+again by `JsonText` (bounded, tolerant, slower), skipping the entries already yielded. That
+reader also reports damage: every complete entry before a cut is kept, then the file's error.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
-from collections.abc import Iterator
+import resource
+from collections.abc import Generator, Iterator
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlencode
 
 from pixelhelper.capture import CapturedRequest
-from pixelhelper.sources.sniff import Sniffed
-from pixelhelper.sources.stats import SourceStats
+from pixelhelper.recognise import HOST_MARKERS
+from pixelhelper.sources.jsontext import JsonText, Unreadable, WrongShape
+
+if TYPE_CHECKING:
+    from pixelhelper.sources.sniff import Sniffed
+    from pixelhelper.sources.stats import Meter, SourceStats
+
+_PIECE = 65536  # bytes handed to ijson per read, at most
+_MAX_OPENS = 2048  # brackets per piece: how much deeper one read can take the parser
+_NOT_OPENS = bytes(b for b in range(256) if b not in b"[{")
+_BUDGET_KIB = 64 * 1024  # peak-memory growth allowed while parsing one entry
 
 
-def _decode_text(raw: bytes, sniffed: Sniffed, stats: SourceStats) -> str:
-    data = raw[sniffed.bom :]
-    try:
-        return data.decode(sniffed.encoding)
-    except UnicodeDecodeError as exc:
-        stats.warnings.append(
-            f"not valid {sniffed.encoding.upper()} (first bad byte at offset "
-            f"{exc.start + sniffed.bom}); undecodable bytes were replaced"
-        )
-        return data.decode(sniffed.encoding, errors="replace")
+class _OverBudget(Exception):
+    """The streaming parser's memory grew past the budget within one entry."""
+
+
+class _Guarded:
+    """The file as ijson reads it, in pieces small enough that the parser's memory can be
+    checked between them (its prefix stack is quadratic in the nesting depth)."""
+
+    def __init__(self, handle: BinaryIO, meter: Meter) -> None:
+        self._handle = handle
+        self._meter = meter
+        self._pending = b""
+        self.mark()
+
+    def mark(self) -> None:
+        """An entry is complete: measure the next one's growth from here."""
+        self._peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def read(self, size: int) -> bytes:
+        if size <= 0:
+            return b""  # ijson probes the stream's type with read(0)
+        if resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - self._peak > _BUDGET_KIB:
+            raise _OverBudget
+        if not self._pending:
+            self._pending = self._handle.read(_PIECE)
+            self._meter.position = self._handle.tell()
+        piece = self._pending
+        while len(piece) > 1 and len(piece.translate(None, _NOT_OPENS)) > _MAX_OPENS:
+            piece = piece[: len(piece) // 2]
+        self._pending = self._pending[len(piece) :]
+        return piece
 
 
 def read_json_capture(
-    handle: BinaryIO, source: str, stats: SourceStats, sniffed: Sniffed
+    handle: BinaryIO, source: str, stats: SourceStats, sniffed: Sniffed, meter: Meter
 ) -> Iterator[CapturedRequest]:
-    """Yield the requests of a HAR file or request list; record damage on `stats`."""
-    text = _decode_text(handle.read(), sniffed, stats)
-    for index, entry in enumerate(_iter_entries(text, stats)):
-        stats.flows += 1
-        try:
-            yield _request_from_entry(entry, source, index)
-        except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
-            stats.errors.append(f"entry {index}: malformed request ({type(exc).__name__})")
-
-
-def _iter_entries(text: str, stats: SourceStats) -> Iterator[Any]:
-    """Yield HAR entries (or request-list items) one by one, surviving truncation.
-
-    A whole-document parse loses everything when an export is cut short; scanning the entries
-    array object by object keeps every entry before the cut.
-    """
+    """Yield the TikTok requests of a HAR file or request list; count every entry; record
+    damage on `stats`, never raise."""
+    reader = JsonText(handle, sniffed, stats, meter)
     try:
-        document = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        yield from _salvage_entries(text, stats, exc)
+        prefix = reader.locate()
+    except WrongShape as exc:
+        stats.errors.append(str(exc))
         return
-    if isinstance(document, list):  # a bare list of entries or requests
-        yield from document
+    except Unreadable as exc:
+        stats.errors.append(f"truncated or invalid JSON ({exc}); 0 complete entries recovered")
         return
-    if not isinstance(document, dict):
-        stats.errors.append("JSON capture is not an object (expected a HAR log)")
-        return
-    log = document.get("log")
-    if isinstance(log, dict):
-        entries = log.get("entries")
-        if not isinstance(entries, list):
-            stats.errors.append("HAR has no log.entries list")
+    done = 0
+    if sniffed.encoding == "utf-8" and not stats.warnings:
+        handle.seek(sniffed.bom)
+        done = yield from _stream(handle, prefix, source, stats, meter)
+        if done < 0:
             return
-        yield from entries
-    elif isinstance(document.get("requests"), list):
-        yield from document["requests"]
-    else:
-        stats.errors.append("JSON file is neither a HAR log nor a request list")
+        reader = JsonText(handle, sniffed, stats, meter)
+        reader.locate()
+    try:
+        for index, entry in enumerate(reader.entries()):
+            if index >= done:
+                yield from _emit(entry, source, index, stats)
+    except Unreadable as exc:
+        stats.errors.append(
+            f"truncated or invalid JSON ({exc}); {stats.flows} complete entries recovered"
+        )
 
 
-def _salvage_entries(text: str, stats: SourceStats, error: Exception) -> Iterator[Any]:
-    decoder = json.JSONDecoder()
-    start = -1
-    for key in ('"entries"', '"requests"'):
-        at = text.find(key)
-        if at >= 0:
-            start = text.find("[", at)
-            break
-    else:
-        if text.lstrip()[:1] == "[":  # a bare list cut short
-            start = text.index("[")
-    count = 0
-    if start >= 0:
-        pos = start + 1
-        while True:
-            while pos < len(text) and text[pos] in " \t\r\n,":
-                pos += 1
-            if pos >= len(text) or text[pos] == "]":
-                break
-            try:
-                entry, pos = decoder.raw_decode(text, pos)
-            except (ValueError, RecursionError):
-                break
-            count += 1
-            yield entry
-    reason = str(error)[:120] if isinstance(error, ValueError) else "nested too deeply"
-    stats.errors.append(f"truncated or invalid JSON ({reason}); {count} complete entries recovered")
+def _stream(
+    handle: BinaryIO, prefix: str, source: str, stats: SourceStats, meter: Meter
+) -> Generator[CapturedRequest, None, int]:
+    """The fast path; returns -1 when the whole file was read, else how many entries were
+    yielded before ijson gave up (the slow reader goes on from there)."""
+    import ijson
+
+    guarded = _Guarded(handle, meter)
+    items = ijson.items(guarded, prefix, use_float=True)
+    index = 0
+    while True:
+        try:
+            entry = next(items)
+        except StopIteration:
+            return -1
+        except Exception:  # invalid bytes, huge numbers, damage, over budget: read it slowly
+            return index
+        guarded.mark()
+        yield from _emit(entry, source, index, stats)
+        index += 1
+
+
+def _emit(entry: Any, source: str, index: int, stats: SourceStats) -> Iterator[CapturedRequest]:
+    """Count the entry; yield it as a request if it can be TikTok traffic."""
+    stats.flows += 1
+    try:
+        request = _request_of(entry)
+        url, _method = request["url"], request["method"]
+        if isinstance(url, str) and any(marker in url.lower() for marker in _TEXT_MARKERS):
+            yield _request_from_entry(entry, request, source, index)
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
+        stats.errors.append(f"entry {index}: malformed request ({type(exc).__name__})")
+
+
+_TEXT_MARKERS = tuple(marker.decode() for marker in HOST_MARKERS)
 
 
 def _header_pairs(items: Any) -> tuple[tuple[str, str], ...]:
@@ -145,12 +176,18 @@ def _entry_time(entry: dict[str, Any]) -> float | None:
         return None
 
 
-def _request_from_entry(entry: Any, source: str, index: int) -> CapturedRequest:
+def _request_of(entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise TypeError("entry is not an object")
     request = entry.get("request", entry)
     if not isinstance(request, dict):
         raise TypeError("request is not an object")
+    return request
+
+
+def _request_from_entry(
+    entry: dict[str, Any], request: dict[str, Any], source: str, index: int
+) -> CapturedRequest:
     return CapturedRequest(
         method=str(request["method"]).upper(),
         url=str(request["url"]),

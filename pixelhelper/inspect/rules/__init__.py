@@ -13,7 +13,14 @@ across a session); `registry` holds the registry and `reference` TikTok's own li
 
 from __future__ import annotations
 
-from pixelhelper.inspect.rules import dedup, events, identity, params, pixel  # noqa: F401  (registration)
+from pixelhelper.inspect.rules import (  # noqa: F401  (registration)
+    dedup,
+    events,
+    identity,
+    params,
+    pixel,
+    sensitive,
+)
 from pixelhelper.inspect.rules.reference import Reference, reference
 from pixelhelper.inspect.rules.registry import (
     ERROR_SEVERITIES,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from pixelhelper.inspect.rules.reference import (
     _is_conversion,
@@ -13,15 +13,18 @@ from pixelhelper.inspect.rules.registry import (
     finding,
     session_rule,
 )
-from pixelhelper.models import Finding, PixelEvent
-from pixelhelper.session import Session
+
+if TYPE_CHECKING:
+    from pixelhelper.models import Finding
+    from pixelhelper.session import Session
+    from pixelhelper.store import EventFacts
 
 
-def _channel(event: PixelEvent) -> str:
+def _channel(event: EventFacts) -> str:
     return "server" if event.kind == "events_api" else "browser"
 
 
-def _scope(event: PixelEvent, index: int, session: Session) -> tuple[str, int | str]:
+def _scope(event: EventFacts, index: int, session: Session) -> tuple[str, int | str]:
     """Where a repeat is a duplicate: one page visit for browser events, one capture file for
     server events (they belong to no visit)."""
     if event.kind == "events_api":
@@ -32,7 +35,7 @@ def _scope(event: PixelEvent, index: int, session: Session) -> tuple[str, int | 
 
 @session_rule("duplicate-event", "medium", "The same event was sent twice", "event")
 def duplicate_event(
-    events: Sequence[PixelEvent], session: Session, ctx: RuleContext
+    events: Sequence[EventFacts], session: Session, ctx: RuleContext
 ) -> Iterator[Finding]:
     """Within one page visit, the same pixel sent the same event name with the same non-empty
     `event_id` twice from the same side (browser or server), or sent a byte-identical payload
@@ -64,7 +67,7 @@ def duplicate_event(
                 )
                 continue
             by_id[key] = index
-        body = (scope, json.dumps(event.payload, sort_keys=True))
+        body = (scope, event.payload_digest)
         if body in by_body:
             yield finding(
                 "duplicate-event",
@@ -82,7 +85,7 @@ def duplicate_event(
     "static-event-id", "medium", "The same event_id is sent again on every page visit", "event"
 )
 def static_event_id(
-    events: Sequence[PixelEvent], session: Session, ctx: RuleContext
+    events: Sequence[EventFacts], session: Session, ctx: RuleContext
 ) -> Iterator[Finding]:
     """A later visit of a page (a reload, a return) sent the same event with the same
     `event_id` as an earlier visit. The id is fixed in the tag instead of generated per action,
@@ -126,7 +129,7 @@ def static_event_id(
     "event",
 )
 def events_api_no_dedup(
-    events: Sequence[PixelEvent], session: Session, ctx: RuleContext
+    events: Sequence[EventFacts], session: Session, ctx: RuleContext
 ) -> Iterator[Finding]:
     """The pixel and the Events API both reported the same event (same pixel code and event
     name), but no browser event carries the server event's `event_id`. TikTok can only

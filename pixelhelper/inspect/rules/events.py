@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from pixelhelper.inspect.rules.reference import (
     _is_conversion,
@@ -14,7 +15,9 @@ from pixelhelper.inspect.rules.registry import (
     event_rule,
     finding,
 )
-from pixelhelper.models import Finding, PixelEvent
+
+if TYPE_CHECKING:
+    from pixelhelper.models import Finding, PixelEvent
 
 
 @event_rule("empty-event-name", "high", "Event name is empty", "event")

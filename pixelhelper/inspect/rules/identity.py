@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixelhelper.inspect.rules.reference import (
     _user_path,
@@ -14,7 +14,9 @@ from pixelhelper.inspect.rules.registry import (
     event_rule,
     finding,
 )
-from pixelhelper.models import Finding, PixelEvent, Severity
+
+if TYPE_CHECKING:
+    from pixelhelper.models import Finding, PixelEvent, Severity
 
 # Advanced-matching fields TikTok documents as SHA-256 hashed, per side. The pixel SDK sends
 # `external_id` as given (seen in real hits); the Events API documents it as hashed. Names and

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixelhelper.inspect.rules.reference import (
     _is_conversion,
@@ -16,7 +16,9 @@ from pixelhelper.inspect.rules.registry import (
     event_rule,
     finding,
 )
-from pixelhelper.models import Finding, PixelEvent
+
+if TYPE_CHECKING:
+    from pixelhelper.models import Finding, PixelEvent
 
 
 @event_rule("missing-value", "high", "A value-bearing event has no value", "parameter")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pixelhelper.inspect.rules.registry import (
     PIXEL_CODE,
@@ -11,13 +11,16 @@ from pixelhelper.inspect.rules.registry import (
     finding,
     session_rule,
 )
-from pixelhelper.models import Finding, PixelEvent
-from pixelhelper.session import Session
+
+if TYPE_CHECKING:
+    from pixelhelper.models import Finding
+    from pixelhelper.session import Session
+    from pixelhelper.store import EventFacts
 
 
 @session_rule("invalid-pixel-code", "high", "Pixel code is not a valid TikTok pixel ID", "pixel")
 def invalid_pixel_code(
-    events: Sequence[PixelEvent], session: Session, ctx: RuleContext
+    events: Sequence[EventFacts], session: Session, ctx: RuleContext
 ) -> Iterator[Finding]:
     """A TikTok pixel code is 20 characters of 0-9 and A-V (an upper-case base32hex xid) and
     ends in 0 or G, e.g. `CQ8PJ3RC77U4LT2MKR2G`. A code of any other shape cannot belong to a
@@ -44,7 +47,7 @@ def invalid_pixel_code(
                 )
 
 
-def _code_location(event: PixelEvent) -> str:
+def _code_location(event: EventFacts) -> str:
     if event.kind == "script":
         return "url?sdkid"
     if event.kind == "events_api":
@@ -56,7 +59,7 @@ def _code_location(event: PixelEvent) -> str:
     "duplicate-pixel-load", "medium", "The same pixel is loaded more than once on a page", "pixel"
 )
 def duplicate_pixel_load(
-    events: Sequence[PixelEvent], session: Session, ctx: RuleContext
+    events: Sequence[EventFacts], session: Session, ctx: RuleContext
 ) -> Iterator[Finding]:
     """The base code (`events.js?sdkid=CODE`) for one pixel ran twice on the same page, usually
     because the pixel is installed both by hand and by a plugin or tag manager. Every event may
@@ -79,7 +82,7 @@ def duplicate_pixel_load(
                         code,
                     )
     for index, event in enumerate(events):
-        codes = [c.strip() for c in _raw_codes(event).split("|") if c.strip()]
+        codes = [c.strip() for c in event.raw_codes.split("|") if c.strip()]
         if len(codes) != len(set(codes)):
             yield finding(
                 "duplicate-pixel-load",
@@ -88,22 +91,15 @@ def duplicate_pixel_load(
                 "context.pixel.codes",
                 "The page lists the same pixel code twice in context.pixel.codes; the pixel is "
                 "installed twice.",
-                _raw_codes(event),
+                event.raw_codes,
             )
-
-
-def _raw_codes(event: PixelEvent) -> str:
-    node: Any = event.payload
-    for key in ("context", "pixel", "codes"):
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, str) else ""
 
 
 @session_rule(
     "pixel-without-events", "medium", "A pixel was loaded on a page but sent no event", "pixel"
 )
 def pixel_without_events(
-    events: Sequence[PixelEvent], session: Session, ctx: RuleContext
+    events: Sequence[EventFacts], session: Session, ctx: RuleContext
 ) -> Iterator[Finding]:
     """The pixel's base code loaded, yet the page sent no event for that pixel code: not even
     the automatic `Pageview`. The pixel is "not firing": the base code is incomplete (no
@@ -126,15 +122,6 @@ def pixel_without_events(
                 )
 
 
-def _first_party_id(event: PixelEvent) -> bool:
-    """The hit carries the first-party `_ttp` id: as a cookie, or (as the SDK sends it) in
-    `context.user.anonymous_id`."""
-    if event.cookies.get("_ttp"):
-        return True
-    user = event.user if isinstance(event.user, dict) else {}
-    return bool(user.get("anonymous_id"))
-
-
 @session_rule(
     "no-first-party-cookie",
     "medium",
@@ -142,7 +129,7 @@ def _first_party_id(event: PixelEvent) -> bool:
     "pixel",
 )
 def no_first_party_cookie(
-    events: Sequence[PixelEvent], session: Session, ctx: RuleContext
+    events: Sequence[EventFacts], session: Session, ctx: RuleContext
 ) -> Iterator[Finding]:
     """TikTok's Pixel Helper reports "First-Party Cookies Not Found": the SDK loaded on the
     page, yet none of its hits carries the `_ttp` id (neither the cookie nor
@@ -155,7 +142,7 @@ def no_first_party_cookie(
     for page in session.pages:
         for code, entry in page.pixels.items():
             hits = [events[i] for i in entry.events if events[i].kind in ("pixel", "action")]
-            if entry.loads and hits and not any(_first_party_id(hit) for hit in hits):
+            if entry.loads and hits and not any(hit.first_party_id for hit in hits):
                 yield finding(
                     "no-first-party-cookie",
                     entry.events[0],

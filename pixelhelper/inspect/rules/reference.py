@@ -7,9 +7,11 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pixelhelper.models import PixelEvent
+if TYPE_CHECKING:
+    from pixelhelper.models import PixelEvent
+    from pixelhelper.store import EventFacts
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def reference() -> Reference:
     )
 
 
-def _is_conversion(event: PixelEvent) -> bool:
+def _is_conversion(event: PixelEvent | EventFacts) -> bool:
     """Events a site sends on purpose (not script loads, beacons or auto-collected actions)."""
     return event.kind in ("pixel", "events_api") and event.decode_error is None
 

@@ -7,11 +7,14 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pixelhelper.inspect.identities import KnownIdentities
-from pixelhelper.models import Finding, PixelEvent, Severity
-from pixelhelper.session import Session
+if TYPE_CHECKING:  # listing the rules (`pixelhelper rules`) must not load the models
+    from pixelhelper.inspect.identities import KnownIdentities
+    from pixelhelper.models import Finding, PixelEvent
+    from pixelhelper.session import Session
+    from pixelhelper.severity import Severity
+    from pixelhelper.store import EventFacts
 
 Level = Literal["pixel", "event", "parameter"]
 PIXEL_CODE = re.compile(r"^[0-9A-V]{19}[0G]$")
@@ -26,8 +29,8 @@ class RuleContext:
     identities: KnownIdentities | None = None
 
 
-EventCheck = Callable[[int, PixelEvent, RuleContext], Iterable[Finding]]
-SessionCheck = Callable[[Sequence[PixelEvent], Session, RuleContext], Iterable[Finding]]
+EventCheck = Callable[[int, "PixelEvent", RuleContext], Iterable["Finding"]]
+SessionCheck = Callable[[Sequence["EventFacts"], "Session", RuleContext], Iterable["Finding"]]
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ def finding(
     severity: Severity | None = None,
 ) -> Finding:
     """Build a setup finding for a registered rule."""
+    from pixelhelper.models import Finding
+
     rule = RULES[rule_id]
     shown = value if value is None or isinstance(value, str) else json.dumps(value)
     return Finding(
@@ -114,9 +119,9 @@ def event_findings(index: int, event: PixelEvent, ctx: RuleContext) -> list[Find
 
 
 def session_findings(
-    events: Sequence[PixelEvent], session: Session, ctx: RuleContext
+    events: Sequence[EventFacts], session: Session, ctx: RuleContext
 ) -> list[Finding]:
-    """Every session rule's findings."""
+    """Every session rule's findings, from the events' facts."""
     out: list[Finding] = []
     for rule in RULES.values():
         if rule.scope == "session" and rule.check is not None:

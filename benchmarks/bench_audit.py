@@ -1,0 +1,175 @@
+"""Audit speed and memory on large generated captures, against baselines run on the same files.
+
+    python benchmarks/bench_audit.py [--mb 1024] [--runs 3] [--large] [--dir /tmp]
+
+Generates (never commits) a flow file with 1% and one with 20% pixel flows, and a HAR with
+1% pixel entries, then measures each command in its own process (CPU time = user + system,
+peak RSS from `wait4`):
+  - `pixelhelper audit --format json FILE` against iterating the same file with mitmproxy's
+    `FlowReader` (goals: >= 20x at 1%, >= 3x at 20%; peak RSS <= 150 MB);
+  - the HAR audit against `json.load` of the same file (goals: no slower; RSS <= 250 MB);
+  - with `--large`, a flow file 4x the size (goal: RSS within 20% of the 1x file's);
+  - start-up of `--help` and `rules` against `python -c pass` (goal: <= 0.08 s);
+  - bytes held per pixel event: a list of decoded `PixelEvent`s against the `EventStore`.
+Each figure is min / median / max over `--runs` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from captures import write_flow_file, write_har  # noqa: E402
+
+PY = sys.executable
+# Peak RSS is the process's own VmHWM, written at exit: `ru_maxrss` would also count the
+# high-water mark the child inherits from this (large) process across fork and exec.
+HWM = (
+    "import atexit, os\n"
+    "def _hwm():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            open(os.environ['BENCH_HWM'], 'w').write(line.split()[1])\n"
+    "atexit.register(_hwm)\n"
+)
+CLI = [PY, "-c", HWM + "from pixelhelper.cli import main\nraise SystemExit(main())"]
+FLOW_READER = (
+    HWM + "import sys\nfrom mitmproxy.io import FlowReader\n"
+    "with open(sys.argv[1], 'rb') as f:\n    n = sum(1 for _ in FlowReader(f).stream())\n"
+)
+JSON_LOAD = HWM + "import json, sys\nwith open(sys.argv[1], 'rb') as f:\n    json.load(f)\n"
+
+
+def measure(command: list[str]) -> tuple[float, float, float]:
+    """(CPU seconds, wall seconds, peak RSS in MB) of one run of `command`."""
+    with tempfile.NamedTemporaryFile() as hwm:
+        env = {**os.environ, "BENCH_HWM": hwm.name}
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        )
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):  # 1: findings, as expected on pixel traffic
+            raise SystemExit(f"{command} exited {code}")
+        peak_kb = int(Path(hwm.name).read_text() or 0)
+    return usage.ru_utime + usage.ru_stime, wall, peak_kb / 1024
+
+
+def runs(command: list[str], count: int) -> list[tuple[float, float, float]]:
+    return [measure(command) for _ in range(count)]
+
+
+def spread(values: list[float], unit: str, digits: int = 2) -> str:
+    return (
+        f"{min(values):.{digits}f} / {statistics.median(values):.{digits}f} / "
+        f"{max(values):.{digits}f} {unit}"
+    )
+
+
+def report(name: str, results: list[tuple[float, float, float]]) -> None:
+    cpu = [r[0] for r in results]
+    rss = [r[2] for r in results]
+    print(f"  {name:<34} CPU {spread(cpu, 's')}   peak RSS {spread(rss, 'MB', 0)}")
+
+
+def ratio(
+    name: str, base: list[tuple[float, float, float]], ours: list[tuple[float, float, float]]
+) -> float:
+    factor = statistics.median(r[0] for r in base) / statistics.median(r[0] for r in ours)
+    worst = min(r[0] for r in base) / max(r[0] for r in ours)
+    best = max(r[0] for r in base) / min(r[0] for r in ours)
+    print(f"  => {name}: {factor:.1f}x faster (median; range {worst:.1f}x-{best:.1f}x)")
+    return factor
+
+
+def bytes_per_event(count: int = 400) -> tuple[float, float]:
+    """Memory held per event: decoded `PixelEvent`s in a list vs the compact `EventStore`."""
+    from bench_detectors import payloads
+
+    from pixelhelper.capture import CapturedRequest
+    from pixelhelper.decode import decode
+    from pixelhelper.store import EventStore
+
+    url = "https://analytics.tiktok.com/api/v2/pixel"
+    headers = (("Content-Type", "application/json"), ("User-Agent", "Mozilla/5.0"))
+    requests = [CapturedRequest("POST", url, headers, body) for body in payloads(count)]
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    held = [event for request in requests for event in decode(request)]
+    live = (tracemalloc.get_traced_memory()[0] - before) / len(held)
+    count = len(held)
+    del held
+    before = tracemalloc.get_traced_memory()[0]
+    store = EventStore()
+    for request in requests:  # as an audit does: each event stored, then dropped
+        for event in decode(request):
+            store.append(event)
+    compact = (tracemalloc.get_traced_memory()[0] - before) / count
+    tracemalloc.stop()
+    return live, compact
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=1024, help="size of the generated files")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--large", action="store_true", help="also a file 4x the size (RSS)")
+    parser.add_argument("--dir", type=Path, default=None, help="where to write the files")
+    args = parser.parse_args()
+    size = int(args.mb * 1024 * 1024)
+    with tempfile.TemporaryDirectory(dir=args.dir) as workdir:
+        work = Path(workdir)
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs each")
+        print("start-up (CPU, includes the interpreter):")
+        bare = runs([PY, "-c", HWM], args.runs)
+        report("python -c pass", bare)
+        for command in (["--help"], ["rules"]):
+            report(f"pixelhelper {' '.join(command)}", runs([*CLI, *command], args.runs))
+        flow_rss = {}
+        for share in (0.01, 0.20):
+            path = work / f"capture-{int(share * 100)}.flow"
+            flows = write_flow_file(path, size, share)
+            mb = path.stat().st_size / 1e6
+            print(f"flow file, {share:.0%} pixel flows: {mb:.0f} MB, {flows} flows")
+            base = runs([PY, "-c", FLOW_READER, str(path)], args.runs)
+            report("FlowReader iteration", base)
+            ours = runs([*CLI, "audit", "--format", "json", str(path)], args.runs)
+            report("pixelhelper audit --format json", ours)
+            ratio("audit vs FlowReader", base, ours)
+            flow_rss[share] = statistics.median(r[2] for r in ours)
+            path.unlink()
+        if args.large:
+            path = work / "capture-large.flow"
+            flows = write_flow_file(path, size * 4, 0.01)
+            print(f"flow file 4x, 1% pixel: {path.stat().st_size / 1e6:.0f} MB, {flows} flows")
+            ours = runs([*CLI, "audit", "--format", "json", str(path)], args.runs)
+            report("pixelhelper audit --format json", ours)
+            large = statistics.median(r[2] for r in ours)
+            print(f"  => peak RSS 4x / 1x: {large / flow_rss[0.01]:.2f}")
+            path.unlink()
+        path = work / "capture.har"
+        entries = write_har(path, size, 0.01)
+        print(f"HAR, 1% pixel entries: {path.stat().st_size / 1e6:.0f} MB, {entries} entries")
+        base = runs([PY, "-c", JSON_LOAD, str(path)], args.runs)
+        report("json.load", base)
+        ours = runs([*CLI, "audit", "--format", "json", str(path)], args.runs)
+        report("pixelhelper audit --format json", ours)
+        ratio("audit vs json.load", base, ours)
+    live, compact = bytes_per_event()
+    print(f"memory per held event: PixelEvent {live:,.0f} B, EventStore {compact:,.0f} B "
+          f"({live / compact:.1f}x less)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""Read mitmproxy flow files fast: frame every record, build requests only for TikTok's.
+
+A flow file is a sequence of tnetstrings (`<length>:<payload><tag>`), one dict per flow.
+Most of a browsing session is not pixel traffic, and mitmproxy's reader spends nearly all its
+time building full Flow objects (tnetstring parsing in pure Python, `set_state`, a uuid per
+flow) for records that are then thrown away. This reader maps the file a window at a time
+(memory stays flat whatever its size, and the bytes of skipped responses are never even
+touched), walks each record's top-level items by their length prefixes to its `request`,
+and looks for the TikTok host names in that alone, case-insensitively: a page's HTML that
+embeds the pixel snippet is not a candidate. Only candidates are parsed, with mitmproxy's own
+tnetstring rules and `Request.pretty_url` rules (`flowstate`), so every pixel request reads
+exactly as `FlowReader` would read it. Every record is still counted.
+
+Whatever the fast path cannot frame (a damaged length prefix, a record that is not a dict, a
+truncated tail), a file or record of another flow-format version, and a file that cannot be
+mapped go to mitmproxy's reader from that offset, which reads old versions and reports damage
+in its own words: every event before it is kept, and the file gets its error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import mmap
+import os
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, BinaryIO
+
+from pixelhelper.recognise import HOST_MARKERS
+from pixelhelper.sources import flowstate
+from pixelhelper.sources.flows import read_flow_file, request_from_flow
+
+if TYPE_CHECKING:
+    from pixelhelper.capture import CapturedRequest
+    from pixelhelper.sources.stats import Meter, SourceStats
+
+WINDOW = 64 * 1024 * 1024  # bytes mapped at a time
+_HEAD = re.compile(rb"(\d{1,12}):")  # a length prefix, as long as mitmproxy's reader allows
+_HEADER = 14  # bytes that hold any length prefix
+_TAGS = frozenset(b",;#^!~}]")
+_STRING_TAGS = frozenset(b",;")
+_DICT = ord("}")
+_RESPONSE_TAGS = frozenset(b"}~")
+_LAYOUT = re.compile(rb"9:websocket;0:~8:response;(\d{1,12}):")
+_REQUEST = re.compile(rb"7:request;(\d{1,12}):")
+
+
+class _Unframed(Exception):
+    """The bytes at this offset are not the framing of a flow record."""
+
+
+class _Mapped:
+    """A read-only window of the file; offsets are the file's."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self._fd = fd
+        self.size = size
+        self._view: mmap.mmap | None = None
+        self._base = 0
+        self._end = 0
+
+    def cover(self, start: int, end: int) -> tuple[mmap.mmap, int, int]:
+        """The window holding bytes [start, end), with the file offsets it spans."""
+        if self._view is None or start < self._base or end > self._end:
+            self.close()
+            base = start - start % mmap.ALLOCATIONGRANULARITY
+            length = min(max(WINDOW, end - base), self.size - base)
+            self._view = mmap.mmap(self._fd, length, access=mmap.ACCESS_READ, offset=base)
+            self._base, self._end = base, base + length
+        return self._view, self._base, self._end
+
+    def close(self) -> None:
+        if self._view is not None:
+            self._view.close()
+            self._view = None
+
+
+def _items(view: mmap.mmap, start: int, end: int) -> Iterator[tuple[bytes, int, int, int]]:
+    """(key, value's prefix, value's payload, value's tag) offsets of a dict's items, found by
+    their length prefixes alone."""
+    pos = start
+    while pos < end:
+        key = _HEAD.match(view, pos, end)
+        if key is None:
+            raise _Unframed
+        key_start = key.end()
+        key_end = key_start + int(key.group(1))
+        if key_end >= end or view[key_end] not in _STRING_TAGS:
+            raise _Unframed
+        value = _HEAD.match(view, key_end + 1, end)
+        if value is None:
+            raise _Unframed
+        value_end = value.end() + int(value.group(1))
+        if value_end >= end or view[value_end] not in _TAGS:
+            raise _Unframed
+        yield view[key_start:key_end], key_end + 1, value.end(), value_end
+        pos = value_end + 1
+
+
+def _is_candidate(view: mmap.mmap, start: int, end: int) -> bool:
+    """Does the record's request mention a TikTok host (in any case)?
+
+    Records written by current mitmproxy versions open with `websocket` (empty for HTTP),
+    `response` and `request`: two matches reach the request. Any other layout is walked.
+    """
+    first = _LAYOUT.match(view, start, end)
+    if first is not None:
+        response_tag = first.end() + int(first.group(1))
+        if response_tag < end and view[response_tag] in _RESPONSE_TAGS:
+            request = _REQUEST.match(view, response_tag + 1, end)
+            if request is not None:
+                tag = request.end() + int(request.group(1))
+                if tag < end and view[tag] == _DICT:
+                    return _mentions_tiktok(view[request.end() : tag])
+    return _walk_to_request(view, start, end)
+
+
+_MARKER_A, _MARKER_B = HOST_MARKERS
+
+
+def _mentions_tiktok(request: bytes) -> bool:
+    text = request.lower()
+    return _MARKER_A in text or _MARKER_B in text
+
+
+def _walk_to_request(view: mmap.mmap, start: int, end: int) -> bool:
+    for key, _head, payload, tag in _items(view, start, end):
+        if key == b"request":
+            return _mentions_tiktok(view[payload:tag])
+    return False
+
+
+def _fields(view: mmap.mmap, start: int, end: int) -> dict[bytes, bytes]:
+    """Every top-level item of a record as a complete tnetstring (for the few candidates)."""
+    return {key: view[head : tag + 1] for key, head, _payload, tag in _items(view, start, end)}
+
+
+def _value(fields: dict[bytes, bytes], key: bytes) -> object:
+    return flowstate.loads(fields[key]) if key in fields else None
+
+
+def _light(fields: dict[bytes, bytes], source: str, index: int) -> CapturedRequest | None:
+    """A current-version record: only its request and client are parsed (`flowstate`)."""
+    if _value(fields, b"type") != "http":
+        return None
+    return flowstate.request_from_state(
+        _value(fields, b"request"), _value(fields, b"client_conn"), source, index
+    )
+
+
+def _full(record: bytes, source: str, index: int) -> CapturedRequest | None:
+    """Any record through mitmproxy's full path: version migration and `Flow.from_state`."""
+    from mitmproxy import flow, http
+    from mitmproxy.io import compat, tnetstring
+
+    loaded = flow.Flow.from_state(compat.migrate_flow(tnetstring.loads(record)))  # type: ignore[arg-type]
+    return request_from_flow(loaded, source, index) if isinstance(loaded, http.HTTPFlow) else None
+
+
+def _read(
+    view: mmap.mmap, record: int, payload: int, tag: int, source: str, index: int, current: int
+) -> CapturedRequest | None:
+    """A candidate record (offsets into `view`) as a request; raises on damage."""
+    fields = _fields(view, payload, tag)
+    if _value(fields, b"version") == current:
+        try:
+            return _light(fields, source, index)
+        except flowstate.Unexpected:
+            pass
+    return _full(view[record : tag + 1], source, index)
+
+
+def read_flow_file_fast(
+    handle: BinaryIO, source: str, stats: SourceStats, meter: Meter
+) -> Iterator[CapturedRequest]:
+    """Yield the TikTok requests of a flow file; count every record; never raise."""
+    from mitmproxy.version import FLOW_FORMAT_VERSION
+
+    try:
+        fd = handle.fileno()
+        size = os.fstat(fd).st_size
+    except (OSError, ValueError, AttributeError):  # not a mappable file: the plain reader
+        yield from read_flow_file(handle, source, stats, meter)
+        return
+    mapped = _Mapped(fd, size)
+    pos = 0  # file offset of the next record
+    index = 0
+    view, base, limit = mapped.cover(0, min(_HEADER, size))
+    try:
+        while pos < size:
+            if pos + _HEADER > limit and limit < size:
+                view, base, limit = mapped.cover(pos, min(pos + _HEADER, size))
+            header = _HEAD.match(view, pos - base)
+            if header is None:
+                break
+            head = header.end() - (pos - base)  # length of the record's length prefix
+            tag = pos + head + int(header.group(1))  # file offset of the record's tag
+            if tag >= size:
+                break
+            if tag >= limit:
+                view, base, limit = mapped.cover(pos, tag + 1)
+            record, end = pos - base, tag - base
+            if view[end] != _DICT:
+                break
+            try:
+                if index == 0:  # another flow-format version: mitmproxy migrates it
+                    first = _fields(view, record + head, end)
+                    if _value(first, b"version") != FLOW_FORMAT_VERSION:
+                        break
+                candidate = _is_candidate(view, record + head, end)
+            except _Unframed:
+                break
+            request = None
+            if candidate:
+                try:
+                    request = _read(view, record, record + head, end, source, index,
+                                    FLOW_FORMAT_VERSION)  # fmt: skip
+                except Exception:  # damaged inside: mitmproxy's reader says so, as ever
+                    break
+            stats.flows += 1
+            if request is not None:
+                yield request
+            index += 1
+            pos = meter.position = tag + 1
+        else:
+            return
+    finally:
+        mapped.close()
+    yield from _fallback(handle, pos, source, stats, index, meter)
+
+
+def _fallback(
+    handle: BinaryIO, at: int, source: str, stats: SourceStats, index: int, meter: Meter
+) -> Iterator[CapturedRequest]:
+    """mitmproxy's reader from offset `at` on, numbering its flows on from `index`."""
+    handle.seek(at)
+    for request in read_flow_file(handle, source, stats, meter):
+        yield dataclasses.replace(request, flow=request.flow + index)

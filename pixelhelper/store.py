@@ -1,0 +1,200 @@
+"""Hold a session's decoded events compactly: a few facts in memory, the rest compressed.
+
+A decoded event is a tree of small Python objects (its payload, properties, user, action):
+about 16 KiB each, so a capture with a hundred thousand pixel hits needed gigabytes, and the
+proxy's garbage collector walked all of them again and again. What the session checks, the
+summaries and the live views consult is small and fixed (`EventFacts`); the full event is
+needed only to print it, once. So each event is kept as its facts plus a pickle (an exact
+copy, produced and read by this process only), compressed with zstd a batch at a time, and
+rebuilt on access.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, overload
+
+import zstandard
+
+if TYPE_CHECKING:
+    from pixelhelper.models import PixelEvent
+
+
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    """What the session checks, summaries and live views read of an event."""
+
+    source: str
+    kind: str
+    endpoint: str
+    event: str | None
+    event_id: str | None
+    pixel_code: str | None
+    pixel_codes: tuple[str, ...]
+    page_url: str | None
+    decode_error: str | None
+    capture_time: float | None
+    raw_codes: str
+    """`context.pixel.codes` exactly as sent ("" when absent)."""
+    first_party_id: bool
+    """The hit carries the `_ttp` id: the cookie, or `context.user.anonymous_id`."""
+    payload_digest: bytes
+    """Identifies the payload: byte-identical payloads have the same digest."""
+    signal_diagnostics: dict[str, Any] | None
+    inspection: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, event: PixelEvent, share: Callable[[Any], Any] = lambda value: value) -> EventFacts:
+        """The facts of a decoded event (`share` may swap a dict for an equal shared one)."""
+        user = event.user if isinstance(event.user, dict) else {}
+        canonical = json.dumps(event.payload, sort_keys=True, default=repr).encode()
+        return cls(
+            source=event.source,
+            kind=event.kind,
+            endpoint=event.endpoint,
+            event=event.event,
+            event_id=event.event_id,
+            pixel_code=event.pixel_code,
+            pixel_codes=tuple(event.pixel_codes),
+            page_url=event.page_url,
+            decode_error=event.decode_error,
+            capture_time=event.capture_time,
+            raw_codes=_raw_codes(event.payload),
+            first_party_id=bool(event.cookies.get("_ttp") or user.get("anonymous_id")),
+            payload_digest=hashlib.blake2b(canonical, digest_size=16).digest(),
+            signal_diagnostics=share(event.signal_diagnostics),
+            inspection=share(event.inspection),
+        )
+
+
+def _raw_codes(payload: Any) -> str:
+    node = payload
+    for key in ("context", "pixel", "codes"):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, str) else ""
+
+
+BATCH = 64  # events compressed together: they share most of their field names and values
+
+
+class EventStore(Sequence["PixelEvent"]):
+    """The events of an audit, in order: `facts[i]` at once, `store[i]` rebuilt on access.
+
+    Events are pickled one by one and compressed `BATCH` at a time (an event compressed on its
+    own keeps most of its size: its keys and the site's URLs repeat across events, not within
+    one). With `keep=False` (a report streamed as it is decoded) only the facts are kept.
+    Appends must be serialised by the caller (the live state holds its lock); reads may come
+    from any thread.
+    """
+
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
+        self.facts: list[EventFacts] = []
+        self._frames: list[tuple[bytes, tuple[int, ...]]] = []  # compressed batch, ends
+        self._pending: list[bytes] = []  # pickles of the batch being filled
+        self._lock = threading.Lock()
+        self._shared: dict[str, Any] = {}
+        self._compressor = zstandard.ZstdCompressor(level=3)
+
+    def append(self, event: PixelEvent) -> None:
+        """Add an event (it is copied: later changes to the object are not seen)."""
+        self.facts.append(EventFacts.of(event, self._share))
+        if self.keep:
+            pickled = pickle.dumps(event, pickle.HIGHEST_PROTOCOL)
+            with self._lock:
+                self._pending.append(pickled)
+                if len(self._pending) == BATCH:
+                    self._flush()
+
+    def _flush(self) -> None:
+        ends, end = [], 0
+        for pickled in self._pending:
+            end += len(pickled)
+            ends.append(end)
+        compressed = self._compressor.compress(b"".join(self._pending))
+        # A copy: python-zstandard's result keeps the allocation of the worst-case bound.
+        self._frames.append((bytes(memoryview(compressed)), tuple(ends)))
+        self._pending = []
+
+    def _share(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """One copy of each distinct diagnostics dict (most hits of a session repeat them);
+        facts are read, never changed."""
+        if not value:
+            return value
+        key = json.dumps(value, sort_keys=True, default=repr)
+        return self._shared.setdefault(key, value)
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+    @overload
+    def __getitem__(self, index: int) -> PixelEvent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[PixelEvent]: ...
+
+    def __getitem__(self, index: int | slice) -> PixelEvent | list[PixelEvent]:
+        if not self.keep:
+            raise LookupError("this audit streamed its events and kept only their facts")
+        if isinstance(index, slice):
+            return [self._get(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("event index out of range")
+        return self._get(index)
+
+    def _get(self, index: int) -> PixelEvent:
+        number, slot = divmod(index, BATCH)
+        with self._lock:
+            if number >= len(self._frames):
+                return _loads(self._pending[slot])
+            frame, ends = self._frames[number]
+        data = _decompressed(frame)
+        return _loads(data[ends[slot - 1] if slot else 0 : ends[slot]])
+
+    def __iter__(self) -> Iterator[PixelEvent]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def copy(self) -> EventStore:
+        """A snapshot sharing the (immutable) stored events."""
+        other = EventStore(self.keep)
+        other.facts = list(self.facts)
+        with self._lock:
+            other._frames = list(self._frames)
+            other._pending = list(self._pending)
+        other._shared = self._shared
+        return other
+
+    def stored_bytes(self) -> int:
+        """Bytes of the stored events (for the benchmarks' bytes-per-event figures)."""
+        with self._lock:
+            frames = sum(len(frame) for frame, _ends in self._frames)
+            return frames + sum(len(pickled) for pickled in self._pending)
+
+
+_local = threading.local()  # zstd contexts are not to be shared between threads
+
+
+def _decompressed(frame: bytes) -> bytes:
+    """A batch's bytes; the last one is kept per thread, as events are mostly read in order."""
+    cached = getattr(_local, "frame", None)
+    if cached is not None and cached[0] is frame:
+        return cached[1]
+    decompressor = getattr(_local, "decompressor", None)
+    if decompressor is None:
+        decompressor = _local.decompressor = zstandard.ZstdDecompressor()
+    data: bytes = decompressor.decompress(frame)
+    _local.frame = (frame, data)
+    return data
+
+
+def _loads(pickled: bytes) -> PixelEvent:
+    event: PixelEvent = pickle.loads(pickled)  # noqa: S301  (this process's own bytes)
+    return event
