@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import resource
 from collections.abc import Generator, Iterator
 from datetime import datetime
@@ -34,6 +35,29 @@ _NOT_OPENS = bytes(b for b in range(256) if b not in b"[{")
 _BUDGET_KIB = 64 * 1024  # peak-memory growth allowed while parsing one entry
 
 
+def _open_statm() -> int | None:
+    try:
+        return os.open("/proc/self/statm", os.O_RDONLY)
+    except OSError:
+        return None
+
+
+_STATM = _open_statm()
+_PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
+def _rss_kib() -> int:
+    """The resident memory now, in KiB. Not `ru_maxrss`: on Linux that high-water mark is
+    inherited across fork and exec, so a child of a large process (a CI runner, a test
+    suite) would see no growth at all until it outgrew its parent."""
+    if _STATM is not None:
+        try:
+            return int(os.pread(_STATM, 128, 0).split()[1]) * _PAGE_KIB
+        except (OSError, ValueError, IndexError):
+            pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
 class _OverBudget(Exception):
     """The streaming parser's memory grew past the budget within one entry."""
 
@@ -49,13 +73,16 @@ class _Guarded:
         self.mark()
 
     def mark(self) -> None:
-        """An entry is complete: measure the next one's growth from here."""
-        self._peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        """An entry is complete: measure the next one's growth from its first read."""
+        self._base: int | None = None
 
     def read(self, size: int) -> bytes:
         if size <= 0:
             return b""  # ijson probes the stream's type with read(0)
-        if resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - self._peak > _BUDGET_KIB:
+        rss = _rss_kib()
+        if self._base is None:
+            self._base = rss
+        elif rss - self._base > _BUDGET_KIB:
             raise _OverBudget
         if not self._pending:
             self._pending = self._handle.read(_PIECE)
