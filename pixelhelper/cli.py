@@ -22,12 +22,17 @@ from pixelhelper.severity import SEVERITIES
 if TYPE_CHECKING:  # each command imports what it runs: `--help` and `rules` start instantly
     from pixelhelper.audit import AuditResult, OnEvent
     from pixelhelper.live.proxy import ProxyConfig
+    from pixelhelper.policy import Policy
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 BUG_HINT = "this is a bug in pixelhelper; please report it with the command you ran"
 EXIT_CODES = (
     "exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable "
     "input, 3 internal error"
+)
+CHECK_EXIT_CODES = (
+    "exit codes: 0 the policy passes, 1 findings fail the policy (0 with --exit-zero), 2 usage "
+    "error, bad policy or baseline file, or unreadable input, 3 internal error"
 )
 
 
@@ -161,6 +166,67 @@ def _parser() -> argparse.ArgumentParser:
                       "or one JSON report")  # fmt: skip
     _add_inspect_options(view)
 
+    check = commands.add_parser(
+        "check",
+        help="gate CI on captures: apply the policy, fail on what it does not allow",
+        description="Audit the captures and apply the policy (./pixelhelper.toml, "
+        "[tool.pixelhelper] in ./pyproject.toml, or --policy FILE): allowed pixels, forbidden "
+        "pages, required events and parameters, what fails and what is accepted.",
+        epilog=CHECK_EXIT_CODES,
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="capture files or directories")
+    check.add_argument("--policy", metavar="FILE", help="the policy file (TOML)")
+    check.add_argument(
+        "--fail-on", choices=SEVERITIES, default=None,
+        help="fail on findings of this severity or worse (overrides [fail].severity; "
+        "default high)",
+    )  # fmt: skip
+    check.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when findings fail the policy"
+    )
+    check.add_argument(
+        "--baseline", metavar="FILE", help="fail only on findings not in this baseline"
+    )
+    check.add_argument(
+        "--write-baseline", metavar="FILE",
+        help="store the fingerprints of the current findings in FILE (they then pass)",
+    )  # fmt: skip
+    check.add_argument(
+        "--format", choices=[f.value for f in Format], default=Format.TEXT.value,
+        help="output format",
+    )  # fmt: skip
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    _add_inspect_options(check)
+
+    init = commands.add_parser(
+        "init",
+        help="write a starter pixelhelper.toml (filled from a capture when given)",
+        description="Write a commented starter policy. From captures, it lists their pixel "
+        "codes as allowed and their conversion events as required.",
+    )
+    init.add_argument("paths", nargs="*", metavar="CAPTURE", help="captures to learn from")
+    init.add_argument(
+        "--output", "-o", metavar="FILE", default="pixelhelper.toml",
+        help="where to write it (default ./pixelhelper.toml)",
+    )  # fmt: skip
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    diff = commands.add_parser(
+        "diff",
+        help="compare two sessions (captures or JSON reports)",
+        description="Compare two recorded sessions: pixels, events per page, parameters and "
+        "findings added, removed or changed. Exit 1 when NEW has new failing findings.",
+        epilog=EXIT_CODES,
+    )
+    diff.add_argument("old", metavar="OLD", help="the earlier capture or JSON report")
+    diff.add_argument("new", metavar="NEW", help="the later capture or JSON report")
+    diff.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    diff.add_argument("--output", "-o", metavar="FILE", help="write the diff to FILE")
+    diff.add_argument("--policy", metavar="FILE", help="the policy that decides what fails")
+    diff.add_argument("--fail-on", choices=SEVERITIES, default=None,
+                      help="severity that fails (default: the policy's, else high)")  # fmt: skip
+    _add_inspect_options(diff)
+
     rules = commands.add_parser(
         "rules",
         help="list the checks and their ids, or explain one",
@@ -192,22 +258,31 @@ def say(message: str) -> None:
     print(f"pixelhelper: {neutralise(scrub_text(message))}", file=sys.stderr, flush=True)
 
 
-def _inspect_options(args: argparse.Namespace) -> InspectOptions:
-    return InspectOptions(region=args.region, known_identities=args.known_identities)
+def _inspect_options(args: argparse.Namespace, policy: Policy | None = None) -> InspectOptions:
+    """Command-line options first, then the policy's `[identities]`."""
+    region = args.region or (policy.identities.region if policy else None)
+    known = args.known_identities or (policy.known_identities() if policy else None)
+    return InspectOptions(region=region, known_identities=known)
 
 
-def _audited(args: argparse.Namespace, on_event: OnEvent | None = None) -> AuditResult:
+def _audited(
+    args: argparse.Namespace,
+    on_event: OnEvent | None = None,
+    paths: Sequence[str] | None = None,
+    options: InspectOptions | None = None,
+) -> AuditResult:
     """Audit `args.paths`, with a progress bar on a terminal when it takes a while."""
     from pixelhelper.audit import audit_paths, capture_bytes
     from pixelhelper.output import progress
     from pixelhelper.sources import Meter
 
-    options = _inspect_options(args)
+    options = options or _inspect_options(args)
+    paths = list(paths if paths is not None else args.paths)
     if not progress.wanted():
-        return audit_paths(args.paths, options, on_event=on_event)
-    meter = Meter(total=capture_bytes(args.paths))
+        return audit_paths(paths, options, on_event=on_event)
+    meter = Meter(total=capture_bytes(paths))
     with progress.audit_progress(meter, enabled=True):
-        return audit_paths(args.paths, options, on_event=on_event, meter=meter)
+        return audit_paths(paths, options, on_event=on_event, meter=meter)
 
 
 def run_audit(args: argparse.Namespace) -> int:
@@ -230,6 +305,14 @@ def _emit(result: AuditResult, args: argparse.Namespace) -> int:
     from pixelhelper.report import Report, build_report
 
     fmt = Format(args.format)
+    if fmt.judged:  # the CI formats show a verdict: the default policy, at --fail-on
+        from pixelhelper.policy import Policy
+        from pixelhelper.policy.gate import judged_report
+
+        report, _outcome_ = judged_report(result, Policy(), fail_on=args.fail_on,
+                                          show_values=args.show_values)  # fmt: skip
+        _write(fmt.renderer()(report, False), args.output, private=args.show_values)
+        return _outcome(result, args)
     if fmt is Format.JSON:  # written section by section, one event at a time
         from pixelhelper.output.jsonfmt import write_report
 
@@ -242,11 +325,16 @@ def _emit(result: AuditResult, args: argparse.Namespace) -> int:
     return _outcome(result, args)
 
 
-def _outcome(result: AuditResult, args: argparse.Namespace) -> int:
-    """Report unreadable inputs on stderr; the exit code."""
+def _say_errors(result: AuditResult) -> None:
+    """Each unreadable input, one line on stderr."""
     for source in result.sources:
         for error in source.errors:
             say(f"{source.path}: {error}")
+
+
+def _outcome(result: AuditResult, args: argparse.Namespace) -> int:
+    """Report unreadable inputs on stderr; the exit code."""
+    _say_errors(result)
     if result.has_errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if _failing(result, args.fail_on) else EXIT_OK
@@ -345,12 +433,109 @@ def run_view(args: argparse.Namespace) -> int:
         if document is not None:
             return run_view_app(records_from_report(document), None)
     result = _audited(args)
-    for source in result.sources:
-        for error in source.errors:
-            say(f"{source.path}: {error}")
+    _say_errors(result)
     report = build_report(result, show_values=args.show_values)
     run_view_app(records_from_result(result, args.show_values), report)
     return EXIT_ERROR if result.has_errors else EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`pixelhelper check`: the CI gate."""
+    from pixelhelper.policy import load_policy
+    from pixelhelper.policy.baseline import read_baseline, write_baseline
+    from pixelhelper.policy.gate import judged_report
+
+    for option in ("output", "write_baseline"):
+        if getattr(args, option):
+            files.check_writable(getattr(args, option), "--" + option.replace("_", "-"))
+    policy = load_policy(args.policy)
+    baseline = read_baseline(args.baseline) if args.baseline else None
+    result = _audited(args, options=_inspect_options(args, policy))
+    report, outcome = judged_report(
+        result, policy, fail_on=args.fail_on, baseline=baseline,
+        accept_current=bool(args.write_baseline), show_values=args.show_values,
+    )  # fmt: skip
+    if args.write_baseline:
+        write_baseline(args.write_baseline, outcome.fingerprints, report["findings"])
+        say(f"baseline of {len(outcome.fingerprints)} finding(s) written to {args.write_baseline}")
+    fmt = Format(args.format)
+    if fmt is Format.TEXT:
+        from pixelhelper.output import checktext, text
+
+        color = not args.output and sys.stdout.isatty()
+        rendered = text.render(report, color) + checktext.render(report)
+    else:
+        rendered = fmt.renderer()(report, False)
+    _write(rendered, args.output, private=args.show_values)
+    _say_errors(result)
+    if result.has_errors:
+        return EXIT_ERROR
+    if outcome.verdict == "fail" and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """`pixelhelper init [CAPTURE...]`."""
+    from pixelhelper.policy.starter import starter_policy
+    from pixelhelper.report import build_report
+
+    target = Path(args.output)
+    if target.exists() and not args.force:
+        say(f"{target} exists; use --force to overwrite it")
+        return EXIT_ERROR
+    files.check_writable(str(target), "--output")
+    report = None
+    if args.paths:
+        result = _audited(args, options=InspectOptions())
+        _say_errors(result)
+        if result.has_errors:
+            return EXIT_ERROR
+        report = build_report(result)
+    files.write_text(target, starter_policy(report))
+    say(f"wrote {target}; edit it, then run `pixelhelper check CAPTURE`")
+    return EXIT_OK
+
+
+def _side(path: str, args: argparse.Namespace, policy: Policy) -> dict[str, object]:
+    """One side of a diff: a JSON report as written, or a capture audited and judged."""
+    from pixelhelper.policy.gate import judged_report
+    from pixelhelper.report import read_report
+
+    if Path(path).is_file():
+        document = read_report(Path(path))
+        if document is not None:
+            return document
+    result = _audited(args, paths=[path], options=_inspect_options(args, policy))
+    _say_errors(result)
+    if result.has_errors:
+        raise _Unreadable
+    report, _ = judged_report(result, policy, fail_on=args.fail_on)
+    return report
+
+
+class _Unreadable(Exception):
+    """A side of a diff could not be read completely (already said on stderr)."""
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """`pixelhelper diff OLD NEW`."""
+    import json
+
+    from pixelhelper.policy import load_policy
+    from pixelhelper.policy.diff import render_text, session_diff
+
+    if args.output:
+        files.check_writable(args.output, "--output")
+    policy = load_policy(args.policy)
+    try:
+        old, new = _side(args.old, args, policy), _side(args.new, args, policy)
+    except _Unreadable:
+        return EXIT_ERROR
+    diff = session_diff(old, new)
+    text = json.dumps(diff, indent=1) + "\n" if args.format == "json" else render_text(diff)
+    _write(text, args.output)
+    return EXIT_FINDINGS if diff["new_failing"] else EXIT_OK
 
 
 def run_rules(args: argparse.Namespace) -> int:
@@ -373,7 +558,8 @@ def run_rules(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     commands = {"audit": run_audit, "rules": run_rules, "live": run_live,
-                "scan": run_scan_command, "view": run_view}  # fmt: skip
+                "scan": run_scan_command, "view": run_view, "check": run_check,
+                "init": run_init, "diff": run_diff}  # fmt: skip
     return commands[args.command](args)
 
 

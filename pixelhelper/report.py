@@ -9,11 +9,14 @@ for the formats that need the whole report at once (text, the interactive app).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pixelhelper.errors import PixelHelperError
 from pixelhelper.redact import Masker, redact_value, shown_finding, shown_page
 from pixelhelper.severity import SEVERITIES
 
@@ -142,3 +145,21 @@ def build_report(result: AuditResult, show_values: bool = False) -> dict[str, An
         key: list(value) if key == "events" else value
         for key, value in Report(result, show_values).sections()
     }
+
+
+def read_report(path: Path) -> dict[str, Any] | None:
+    """A JSON report written by `pixelhelper audit --format json`, or None if `path` is a
+    capture (HAR, request list, flow file)."""
+    try:
+        head = path.read_bytes()[:4096].lstrip()
+    except OSError as exc:
+        raise PixelHelperError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not head.startswith(b"{") or b'"version"' not in head:
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(document, dict) and "events" in document and "findings" in document:
+        return document
+    return None

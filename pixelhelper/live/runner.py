@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pixelhelper.errors import PixelHelperError
 from pixelhelper.live.app import PixelHelperApp, SocketSource, StaticSource
 from pixelhelper.live.browser import Browser, has_display, launch_browser
 from pixelhelper.live.proxy import ProxyConfig, check_port, spawn, stop, wait_for_port
@@ -89,18 +88,8 @@ def run_view_app(records: list[dict[str, Any]], report: dict[str, Any] | None) -
 
 
 def load_report(path: Path) -> dict[str, Any] | None:
-    """A JSON report written by `pixelhelper audit --format json`, or None if `path` is a
-    capture (HAR, request list, flow file)."""
-    try:
-        head = path.read_bytes()[:4096].lstrip()
-    except OSError as exc:
-        raise PixelHelperError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if not head.startswith(b"{") or b'"version"' not in head:
-        return None
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(document, dict) and "events" in document and "findings" in document:
-        return document
-    return None
+    """A JSON report written by `pixelhelper audit --format json`, or None (see
+    `report.read_report`)."""
+    from pixelhelper.report import read_report
+
+    return read_report(path)

@@ -19,6 +19,7 @@ from pixelhelper.inspect.rules import (  # noqa: F401  (registration)
     identity,
     params,
     pixel,
+    policy,
     sensitive,
 )
 from pixelhelper.inspect.rules.reference import Reference, reference

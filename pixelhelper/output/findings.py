@@ -1,0 +1,87 @@
+"""One flat view of a report's findings for the CI formats (SARIF, JUnit, GitHub, Markdown).
+
+Every value here comes from the redacted report, so no CI format can print more than `audit`
+does; the formats escape it for their own syntax.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Row:
+    """A finding with the page, event and capture it belongs to, and the policy's verdict."""
+
+    index: int
+    rule: str
+    severity: str
+    category: str
+    message: str
+    location: str
+    value: str | None
+    pixel: str
+    page: str
+    event: str
+    source: str
+    fingerprint: str
+    failing: bool
+    ignored: bool
+    new: bool
+    reason: str | None
+
+
+def rows(report: dict[str, Any]) -> list[Row]:
+    """The report's findings in order, with their context and the `policy` verdict."""
+    events = report.get("events") or []
+    policy = report.get("policy") or {}
+    failing = set(policy.get("failing") or [])
+    ignored = set(policy.get("ignored") or [])
+    new = set(policy["new"]) if isinstance(policy.get("new"), list) else None
+    reasons = policy.get("reasons") or {}
+    default_source = next((s.get("path", "") for s in report.get("sources") or []), "")
+    out = []
+    for index, item in enumerate(report.get("findings") or []):
+        number = item.get("event")
+        event = events[number] if isinstance(number, int) and 0 <= number < len(events) else {}
+        out.append(
+            Row(
+                index=index,
+                rule=str(item.get("rule") or ""),
+                severity=str(item.get("severity") or "info"),
+                category=str(item.get("category") or ""),
+                message=str(item.get("message") or ""),
+                location=str(item.get("location") or ""),
+                value=item.get("value") if isinstance(item.get("value"), str) else None,
+                pixel=str(item.get("pixel_code") or event.get("pixel_code") or ""),
+                page=str(event.get("page_url") or ""),
+                event=str(event.get("event") or ""),
+                source=str(event.get("source") or default_source),
+                fingerprint=str(item.get("fingerprint") or ""),
+                failing=index in failing,
+                ignored=index in ignored,
+                new=new is None or index in new,
+                reason=reasons.get(str(index)),
+            )
+        )
+    return out
+
+
+def verdict(report: dict[str, Any]) -> str:
+    """ "pass" or "fail" (a report without a policy object passes)."""
+    return str((report.get("policy") or {}).get("verdict") or "pass")
+
+
+def relative_uri(path: str) -> str:
+    """A capture's path relative to the working directory when it lies below it (GitHub
+    resolves annotation files and SARIF locations against the repository root)."""
+    if not path:
+        return "capture"
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        relative = path
+    chosen = path if relative.startswith("..") else relative
+    return chosen.replace(os.sep, "/")

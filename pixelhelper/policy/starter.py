@@ -1,0 +1,98 @@
+"""`pixelhelper init`: a commented starter `pixelhelper.toml`, filled from a capture if given.
+
+From a capture it takes the pixel codes seen (as `allowed`) and the conversion events each
+page sent (as `[[require]]`, with the value parameters they carried), so the first check of
+the same flow passes and a later regression fails. Everything is a suggestion to edit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+SKIPPED_EVENTS = {"Pageview", "PageView", "ClickButton", "Click", "Metadata", "Pf"}
+VALUE_PARAMS = ("value", "currency", "content_id", "contents")
+MAX_REQUIRES = 20
+
+
+def starter_policy(report: dict[str, Any] | None = None) -> str:
+    """The text of a starter policy (TOML with comments)."""
+    codes = [str(p.get("code")) for p in (report or {}).get("pixels") or [] if p.get("code")]
+    requires = _requires(report) if report else []
+    lines = [
+        "# pixelhelper policy: what this site's TikTok pixel may do. `pixelhelper check` reads it",
+        "# from ./pixelhelper.toml (or [tool.pixelhelper] in pyproject.toml, or --policy FILE).",
+        "# Every key is checked: a misspelt key is an error, not a silently disabled gate.",
+        "",
+        "[pixels]",
+        "# The site's own pixel codes; any other pixel is an `unexpected-pixel` finding.",
+        f"allowed = {json.dumps(codes)}" if codes else '# allowed = ["CXXXXXXXXXXXXXXXXXXX"]',
+        "",
+        "[pages]",
+        "# Globs on the page URL path (`**` any depth), optionally with a host first:",
+        "# no pixel may fire there (`pixel-on-forbidden-page`).",
+        'forbidden = []  # e.g. ["/patient/**", "clinic.example/oncology/**"]',
+        "",
+    ]
+    if requires:
+        lines.append("# Events that must be sent on matching pages, with these parameters.")
+        for page, event, params in requires:
+            lines += ["[[require]]", f"page = {json.dumps(page)}", f"event = {json.dumps(event)}",
+                      f"params = {json.dumps(params)}", ""]  # fmt: skip
+    else:
+        lines += ["# [[require]]", '# page = "/checkout/thanks"', '# event = "Purchase"',
+                  '# params = ["value", "currency"]', ""]  # fmt: skip
+    lines += [
+        "[fail]",
+        "# Findings at or above this severity fail (--fail-on overrides it).",
+        'severity = "high"',
+        "# Sensitive categories that fail whatever their severity.",
+        'categories = ["email", "phone", "health", "card_number", "national_id"]',
+        "# Rule ids that fail whatever their severity (see `pixelhelper rules`).",
+        "rules = []",
+        "",
+        "# Accept a known finding, with a reason and an expiry (then `expired-ignore` fails):",
+        "# [[ignore]]",
+        '# rule = "custom-event"          # or category = "..."',
+        '# page = "/quiz/**"              # optional',
+        '# reason = "Quiz events are reporting-only"',
+        "# until = 2027-01-01",
+        "",
+        "[identities]",
+        '# known = "known-identities.txt"  # test emails/phones, as --known-identities',
+        '# region = "US"                   # as --region',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _requires(report: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+    seen: dict[tuple[str, str], list[str]] = {}
+    for event in report.get("events") or []:
+        name = event.get("event")
+        if event.get("kind") not in ("pixel", "events_api") or not name or name in SKIPPED_EVENTS:
+            continue
+        path = _path(event.get("page_url"))
+        if not path:
+            continue
+        properties = event.get("properties") if isinstance(event.get("properties"), dict) else {}
+        params = [p for p in VALUE_PARAMS if properties.get(p) not in (None, "", [], {})]
+        key = (path, str(name))
+        if key not in seen:
+            seen[key] = params
+        else:  # only what every such event carried
+            seen[key] = [p for p in seen[key] if p in params]
+    return [(page, event, params) for (page, event), params in list(seen.items())[:MAX_REQUIRES]]
+
+
+def _path(url: Any) -> str:
+    if not isinstance(url, str):
+        return ""
+    try:
+        path = urlsplit(url).path or "/"
+    except ValueError:
+        return ""
+    if any(c in path for c in "*?[]") or "@" in path:
+        return ""  # not a usable glob (or personal data in the path): leave it to the user
+    return path
