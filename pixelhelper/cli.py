@@ -63,12 +63,20 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
         help="output format",
     )
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    _add_verbose(parser)
     parser.add_argument(
         "--fail-on",
         choices=SEVERITIES,
         default=None,
         help="exit 1 when a finding of this severity or worse is present",
     )
+
+
+def _add_verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose", "-v", action="store_true",
+        help="text format: every event in full, each finding with its message",
+    )  # fmt: skip
 
 
 def _add_proxy_options(parser: argparse.ArgumentParser) -> None:
@@ -196,6 +204,7 @@ def _parser() -> argparse.ArgumentParser:
         help="output format",
     )  # fmt: skip
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    _add_verbose(check)
     _add_inspect_options(check)
 
     init = commands.add_parser(
@@ -311,6 +320,7 @@ def _emit(result: AuditResult, args: argparse.Namespace) -> int:
 
         report, _outcome_ = judged_report(result, Policy(), fail_on=args.fail_on,
                                           show_values=args.show_values)  # fmt: skip
+        report["run"] = _run_info(args)
         _write(fmt.renderer()(report, False), args.output, private=args.show_values)
         return _outcome(result, args)
     if fmt is Format.JSON:  # written section by section, one event at a time
@@ -320,9 +330,27 @@ def _emit(result: AuditResult, args: argparse.Namespace) -> int:
             write_report(Report(result, args.show_values), write)
     else:
         report = build_report(result, show_values=args.show_values)
-        color = fmt is Format.TEXT and not args.output and sys.stdout.isatty()
-        _write(fmt.renderer()(report, color), args.output, private=args.show_values)
+        if fmt is Format.TEXT:
+            from pixelhelper.output import text
+
+            color = not args.output and sys.stdout.isatty()
+            rendered = text.render(report, color, verbose=args.verbose)
+        else:
+            rendered = fmt.renderer()(report, False)
+        _write(rendered, args.output, private=args.show_values)
     return _outcome(result, args)
+
+
+def _run_info(args: argparse.Namespace) -> dict[str, str]:
+    """How the report was made, for the formats that show it (HTML): the command and the
+    options that change what is found or shown (file names only, never their contents)."""
+    info = {"command": str(args.command)}
+    if getattr(args, "region", None):
+        info["region"] = str(args.region)
+    if getattr(args, "known_identities", None):
+        info["known identities"] = Path(args.known_identities).name
+    info["values"] = "shown raw" if getattr(args, "show_values", False) else "masked"
+    return info
 
 
 def _say_errors(result: AuditResult) -> None:
@@ -458,12 +486,13 @@ def run_check(args: argparse.Namespace) -> int:
     if args.write_baseline:
         write_baseline(args.write_baseline, outcome.fingerprints, report["findings"])
         say(f"baseline of {len(outcome.fingerprints)} finding(s) written to {args.write_baseline}")
+    report["run"] = _run_info(args)
     fmt = Format(args.format)
     if fmt is Format.TEXT:
         from pixelhelper.output import checktext, text
 
         color = not args.output and sys.stdout.isatty()
-        rendered = text.render(report, color) + checktext.render(report)
+        rendered = text.render(report, color, verbose=args.verbose) + checktext.render(report)
     else:
         rendered = fmt.renderer()(report, False)
     _write(rendered, args.output, private=args.show_values)

@@ -17,11 +17,12 @@ class Format(StrEnum):
     JUNIT = "junit"
     GITHUB = "github"
     MARKDOWN = "markdown"
+    HTML = "html"
 
     @property
     def judged(self) -> bool:
         """Formats that show a verdict: they need the report's `policy` object."""
-        return self in (Format.SARIF, Format.JUNIT, Format.GITHUB, Format.MARKDOWN)
+        return self in (Format.SARIF, Format.JUNIT, Format.GITHUB, Format.MARKDOWN, Format.HTML)
 
     def renderer(self) -> Callable[[dict[str, Any], bool], str]:
         """The function rendering this format: (report, color) -> text (imported on demand,
@@ -46,6 +47,10 @@ class Format(StrEnum):
             from pixelhelper.output import github
 
             return github.render
+        if self is Format.HTML:
+            from pixelhelper.output import html
+
+            return html.render
         if self is Format.MARKDOWN:
             from pixelhelper.output import markdown
 
