@@ -72,6 +72,18 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_engine_options(parser: argparse.ArgumentParser, what: str) -> None:
+    engine = parser.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--workers", type=int, metavar="N", default=None,
+        help=f"{what} a local Dask cluster of N worker processes (crawl default: the cores)",
+    )  # fmt: skip
+    engine.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help=f"{what} an existing Dask cluster (e.g. tcp://host:8786)",
+    )  # fmt: skip
+
+
 def _add_verbose(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--verbose", "-v", action="store_true",
@@ -118,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("paths", nargs="+", metavar="PATH", help="capture files or directories")
     _add_report_options(audit)
     _add_inspect_options(audit)
+    _add_engine_options(audit, "audit the files in parallel on")
 
     live = commands.add_parser(
         "live",
@@ -236,6 +249,72 @@ def _parser() -> argparse.ArgumentParser:
                       help="severity that fails (default: the policy's, else high)")  # fmt: skip
     _add_inspect_options(diff)
 
+    crawl = commands.add_parser(
+        "crawl",
+        help="crawl many sites on Dask: a proxy and a headless browser per site",
+        description="Visit each site (its start page, then same-site links, breadth-first) "
+        "through its own pixelhelper proxy and headless Chromium, one Dask task per site; "
+        "write DIR/results.jsonl (one row per site), DIR/captures/ and DIR/reports/. Running "
+        "again with the same --out resumes.",
+        epilog="exit codes: 0 every site has a row (error rows included), 1 a finding at or "
+        "above --fail-on, 2 usage error or an unreachable scheduler, 3 internal error",
+    )
+    crawl.add_argument("sites", nargs="*", metavar="SITE", help="URLs or bare domains")
+    crawl.add_argument(
+        "--sites-file", metavar="FILE", help="one site a line (# comments; a rank,domain CSV works)"
+    )
+    crawl.add_argument("--out", required=True, metavar="DIR", help="the crawl directory")
+    crawl.add_argument(
+        "--pages",
+        type=int,
+        default=5,
+        metavar="N",
+        help="pages per site, breadth-first over same-site links (default 5)",
+    )
+    crawl.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="bound on a whole site, in seconds (default 60)",
+    )
+    crawl.add_argument(
+        "--wait",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="time to wait on each page (default 2)",
+    )
+    crawl.add_argument(
+        "--click",
+        action="append",
+        default=[],
+        metavar="SELECTOR",
+        help="CSS selector of elements to click on every page (repeatable)",
+    )
+    crawl.add_argument(
+        "--mode",
+        choices=["observe", "block", "redact"],
+        default="observe",
+        help="as in scan: block answers pixel requests locally",
+    )
+    crawl.add_argument("--chromium", metavar="PATH", default=None, help="Chromium executable")
+    crawl.add_argument(
+        "--retry-errors", action="store_true", help="visit the sites whose row is an error again"
+    )
+    crawl.add_argument(
+        "--format", choices=["text", "json"], default="text", help="format of the final summary"
+    )
+    crawl.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default=None,
+        help="exit 1 when some site has a finding of this severity or worse",
+    )
+    crawl.add_argument("--region", metavar="CC", help="as in audit")
+    crawl.add_argument("--known-identities", metavar="FILE", help="as in audit")
+    _add_engine_options(crawl, "crawl on")
+
     rules = commands.add_parser(
         "rules",
         help="list the checks and their ids, or explain one",
@@ -287,6 +366,12 @@ def _audited(
 
     options = options or _inspect_options(args)
     paths = list(paths if paths is not None else args.paths)
+    if getattr(args, "workers", None) or getattr(args, "scheduler", None):
+        from pixelhelper.crawl.cluster import open_client
+        from pixelhelper.crawl.parallel import audit_paths_parallel
+
+        with open_client(args.workers, args.scheduler, say) as client:
+            return audit_paths_parallel(paths, options, client)
     if not progress.wanted():
         return audit_paths(paths, options, on_event=on_event)
     meter = Meter(total=capture_bytes(paths))
@@ -567,6 +652,45 @@ def run_diff(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if diff["new_failing"] else EXIT_OK
 
 
+def run_crawl(args: argparse.Namespace) -> int:
+    """`pixelhelper crawl`."""
+    from pixelhelper.crawl.cluster import open_client
+    from pixelhelper.crawl.progress import crawl_progress
+    from pixelhelper.crawl.run import crawl
+    from pixelhelper.crawl.sites import read_sites
+    from pixelhelper.crawl.summary import render_json, render_text, summarise, worst_severity
+
+    sites = read_sites(args.sites, args.sites_file)
+    if not sites:
+        say("no sites to crawl: give URLs or --sites-file")
+        return EXIT_ERROR
+    if args.pages < 1 or args.timeout <= 0 or (args.workers is not None and args.workers < 1):
+        say("--pages, --timeout and --workers must be positive")
+        return EXIT_ERROR
+    out = Path(args.out)
+    if args.known_identities:
+        from pixelhelper.inspect.identities import KnownIdentities
+
+        KnownIdentities.from_file(args.known_identities)
+    job = {"pages": args.pages, "timeout": args.timeout, "wait": args.wait, "clicks": args.click,
+           "mode": args.mode, "chromium": args.chromium, "region": args.region,
+           "known_identities": str(Path(args.known_identities).resolve())
+           if args.known_identities else None}  # fmt: skip
+    with (
+        open_client(args.workers, args.scheduler, say) as client,
+        crawl_progress(len(sites), say) as on_row,
+    ):
+        results = crawl(client, sites, out, job, retry_errors=args.retry_errors, on_row=on_row)
+    rows = [results.rows[site] for site in sites if site in results.rows]
+    summary = summarise(rows, out)
+    files.write_stdout(render_json(summary) if args.format == "json" else render_text(summary))
+    if args.fail_on:
+        worst = worst_severity(rows, out)
+        if worst is not None and SEVERITIES.index(worst) <= SEVERITIES.index(args.fail_on):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
 def run_rules(args: argparse.Namespace) -> int:
     """`pixelhelper rules [RULE_ID]`."""
     from pixelhelper.inspect import all_rules
@@ -588,7 +712,7 @@ def run_rules(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     commands = {"audit": run_audit, "rules": run_rules, "live": run_live,
                 "scan": run_scan_command, "view": run_view, "check": run_check,
-                "init": run_init, "diff": run_diff}  # fmt: skip
+                "init": run_init, "diff": run_diff, "crawl": run_crawl}  # fmt: skip
     return commands[args.command](args)
 
 

@@ -1,0 +1,210 @@
+"""One site as one task: visit it under a deadline, audit its capture, return its row.
+
+`crawl_site` runs on a Dask worker (or anywhere: it needs no Dask). It takes and returns plain
+dicts, never raises for anything the site does, and bounds the whole site by `timeout`: Dask
+cannot stop a running task, so the deadline lives here, on the child process that browses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pixelhelper.crawl.sites import site_id
+from pixelhelper.crawl.visit import VisitPlan, plan_json
+
+ROW_KEYS = (
+    "site",
+    "status",
+    "error",
+    "pages",
+    "pixels",
+    "events",
+    "categories",
+    "rules",
+    "capture",
+    "report",
+    "duration_s",
+    "worker",
+)
+SETTLE = 5.0  # seconds the capture may take to be closed after a killed visit
+
+
+def worker_name() -> str:
+    """The Dask worker running this task (its name), else host:pid."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+        return str(worker.name if worker.name is not None else worker.address)
+    except (ImportError, ValueError):
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def crawl_site(job: dict[str, Any]) -> dict[str, Any]:
+    """`{"row": ..., "capture": bytes | None, "report": str | None}` for one site.
+
+    The work happens in a private temporary directory on the worker, and the files come back
+    with the row: the crawl directory need not be shared with the workers of a cluster.
+    """
+    with tempfile.TemporaryDirectory(prefix="pixelhelper-crawl-") as work:
+        return _crawl(job, Path(work))
+
+
+def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
+    started = time.monotonic()
+    site = str(job["site"])
+    name = site_id(site)
+    capture = work / "captures" / f"{name}.flow"
+    report_path = work / "reports" / f"{name}.json"
+    for path in (capture, report_path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    error: str | None = None
+    pages = 0
+    try:
+        outcome = _visit(job, site, capture)
+        pages = int(outcome.get("pages") or 0)
+        error = _error_of(outcome)
+    except Exception as exc:  # noqa: BLE001  (a row, never a lost site)
+        error = f"{type(exc).__name__}: {exc}"
+    row: dict[str, Any] = {
+        "site": site,
+        "status": "ok",
+        "error": None,
+        "pages": pages,
+        "pixels": [],
+        "events": 0,
+        "categories": {},
+        "rules": {},
+        "capture": None,
+        "report": None,
+    }
+    try:
+        row.update(_audit(capture, report_path, work, job))
+    except Exception as exc:  # noqa: BLE001
+        error = error or f"audit failed: {type(exc).__name__}: {exc}"
+    if error:
+        row["status"], row["error"] = "error", _safe(error)
+    row["duration_s"] = round(time.monotonic() - started, 2)
+    row["worker"] = worker_name()
+    return {
+        "row": {key: row[key] for key in ROW_KEYS},
+        "capture": capture.read_bytes() if row["capture"] else None,
+        "report": report_path.read_text(encoding="utf-8") if row["report"] else None,
+    }
+
+
+def _visit(job: dict[str, Any], site: str, capture: Path) -> dict[str, Any]:
+    timeout = float(job.get("timeout", 60))
+    plan = VisitPlan(
+        site=site,
+        save=str(capture),
+        pages=int(job.get("pages", 5)),
+        wait=float(job.get("wait", 1.0)),
+        clicks=list(job.get("clicks") or []),
+        mode=str(job.get("mode", "observe")),
+        page_timeout=max(2.0, min(20.0, timeout / 2)),
+        chromium=str(job.get("chromium") or "/usr/bin/chromium"),
+    )
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pixelhelper.crawl.visit", plan_json(plan)],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            stdout, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            _settle(capture)
+            return {"pages": 0, "error": f"timeout: the site took longer than {timeout:g} s"}
+        finally:
+            _kill_group(process)  # whatever is left of the visit (Playwright's driver)
+        lines = [line for line in stdout.decode("utf-8", "replace").splitlines() if line.strip()]
+        if process.returncode != 0 or not lines:
+            errors.seek(0)
+            tail = errors.read()[-500:].decode("utf-8", "replace").strip().splitlines()
+            return {
+                "pages": 0,
+                "error": f"the browser process failed ({process.returncode}): "
+                f"{tail[-1] if tail else 'no output'}",
+            }
+    outcome: dict[str, Any] = json.loads(lines[-1])
+    return outcome
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+def _settle(capture: Path) -> None:
+    """After a kill, mitmdump (bound to the visit by PDEATHSIG) closes the capture: wait until
+    its size stops changing, briefly."""
+    deadline = time.monotonic() + SETTLE
+    last = -1
+    while time.monotonic() < deadline:
+        size = capture.stat().st_size if capture.exists() else 0
+        if size == last:
+            return
+        last = size
+        time.sleep(0.5)
+
+
+def _error_of(outcome: dict[str, Any]) -> str | None:
+    if outcome.get("error"):
+        return str(outcome["error"])
+    status = outcome.get("status")
+    if isinstance(status, int) and status >= 400:
+        return f"HTTP {status} from the start page"
+    problems = outcome.get("problems") or []
+    if not outcome.get("pages") or (problems and outcome.get("status") is None):
+        return str(problems[0]) if problems else "no page could be loaded"
+    return None
+
+
+def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> dict[str, Any]:
+    """The capture's audit: the row's counts, and the report written beside it."""
+    from pixelhelper.audit import audit_paths
+    from pixelhelper.files import write_text
+    from pixelhelper.inspect import InspectOptions
+    from pixelhelper.report import build_report
+
+    if not capture.exists() or capture.stat().st_size == 0:
+        capture.unlink(missing_ok=True)
+        return {}
+    options = InspectOptions(region=job.get("region"), known_identities=job.get("known_identities"))
+    result = audit_paths([capture], options)
+    report = build_report(result)
+    write_text(report_path, json.dumps(report, indent=1) + "\n")
+    sensitive = Counter(f.category for f in result.findings if f.type == "sensitive")
+    rules = Counter(f.rule for f in result.findings)
+    return {
+        "pixels": [p["code"] for p in report["pixels"]],
+        "events": len(report["events"]),
+        "categories": dict(sorted(sensitive.items())),
+        "rules": dict(sorted(rules.items())),
+        "capture": capture.relative_to(out).as_posix(),
+        "report": report_path.relative_to(out).as_posix(),
+    }
+
+
+def _safe(text: str) -> str:
+    from pixelhelper.output.terminal import neutralise
+    from pixelhelper.redact import scrub_text
+
+    return neutralise(scrub_text(text))[:500]

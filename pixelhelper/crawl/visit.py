@@ -1,0 +1,150 @@
+"""Browse one site through its own pixelhelper proxy, in a child process of the crawl task.
+
+`python -m pixelhelper.crawl.visit PLAN_JSON` starts mitmdump with the addon on a free
+loopback port (saving the site's pixel traffic), a fresh headless Chromium through it, visits
+the start page and then same-site links found on the pages, breadth-first, up to `pages`
+pages. It prints one JSON line: pages visited, the start page's HTTP status and problems.
+
+Running it as a child gives the task a hard deadline: at the site's timeout the task kills
+the child's whole process group (Playwright's driver with it), and mitmdump, bound to the
+child by the kernel (PDEATHSIG), shuts down and closes the capture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+from pixelhelper.domains import split
+
+MAX_LINKS_PER_PAGE = 200
+
+
+@dataclass
+class VisitPlan:
+    site: str
+    save: str
+    pages: int = 5
+    wait: float = 1.0
+    clicks: list[str] = field(default_factory=list)
+    mode: str = "observe"
+    page_timeout: float = 20.0
+    chromium: str = "/usr/bin/chromium"
+
+
+def same_site(start: str, url: str) -> bool:
+    """The same registrable domain for names; the same host and port for IPs and localhost."""
+    try:
+        a, b = urlsplit(start), urlsplit(url)
+        if b.scheme not in ("http", "https"):
+            return False
+        host_a, host_b = (a.hostname or "").lower(), (b.hostname or "").lower()
+        parts = split(host_a)
+        if not parts.suffix or host_a == "localhost":  # an IP address or a bare name
+            return host_a == host_b and a.port == b.port
+        return split(host_b).registered == parts.registered
+    except ValueError:
+        return False
+
+
+def _links(page: Any) -> list[str]:
+    try:
+        hrefs = page.eval_on_selector_all(
+            "a[href]", f"els => els.slice(0, {MAX_LINKS_PER_PAGE}).map(e => e.href)"
+        )
+    except Exception:  # noqa: BLE001  (a page that navigates away or blocks scripts)
+        return []
+    return [h for h in hrefs if isinstance(h, str)]
+
+
+def browse_site(plan: VisitPlan, proxy: str) -> dict[str, Any]:
+    """Breadth-first over same-site links; every page failure is a problem line."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    from pixelhelper.live.browser import CHROMIUM_FLAGS
+
+    args = [*CHROMIUM_FLAGS, "--disable-gpu"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")
+    visited: list[str] = []
+    problems: list[str] = []
+    status: int | None = None
+    queue: deque[str] = deque([plan.site])
+    seen = {urldefrag(plan.site)[0]}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=plan.chromium, headless=True, args=args, proxy={"server": proxy}
+        )
+        try:
+            context = browser.new_context(ignore_https_errors=True)
+            page = context.new_page()
+            page.set_default_timeout(plan.page_timeout * 1000)
+            while queue and len(visited) < plan.pages:
+                url = queue.popleft()
+                try:
+                    response = page.goto(url, wait_until="load")
+                    if not visited:
+                        status = response.status if response is not None else None
+                    visited.append(url)
+                    page.wait_for_timeout(plan.wait * 1000)
+                    for selector in plan.clicks:
+                        for element in page.locator(selector).all()[:20]:
+                            if element.is_visible():
+                                element.click()
+                                page.wait_for_timeout(plan.wait * 500)
+                    for link in _links(page):
+                        key = urldefrag(link)[0]
+                        if key not in seen and same_site(plan.site, key):
+                            seen.add(key)
+                            queue.append(key)
+                except PlaywrightError as exc:
+                    if not visited and status is None:
+                        visited.append(url)
+                    problems.append(f"{url}: {str(exc).splitlines()[0]}")
+            context.close()
+        finally:
+            browser.close()
+    return {"pages": len(visited), "status": status, "problems": problems}
+
+
+def visit(plan: VisitPlan) -> dict[str, Any]:
+    """Start the site's proxy, browse it, stop the proxy (closing the capture)."""
+    from pixelhelper.live.proxy import ProxyConfig, free_port, start_background, stop
+
+    config = ProxyConfig(
+        port=free_port(), mode=plan.mode, save=plan.save, view="none", summary=False
+    )
+    process = start_background(config)
+    try:
+        return browse_site(plan, f"http://127.0.0.1:{config.port}")
+    finally:
+        stop(process)
+
+
+def main(argv: list[str]) -> int:
+    plan = VisitPlan(**json.loads(argv[0]))
+    try:
+        outcome = visit(plan)
+    except Exception as exc:  # noqa: BLE001  (reported to the task as the site's error)
+        outcome = {
+            "pages": 0,
+            "status": None,
+            "problems": [],
+            "error": f"{type(exc).__name__}: {exc}",
+        }
+    print(json.dumps(outcome), flush=True)
+    return 0
+
+
+def plan_json(plan: VisitPlan) -> str:
+    return json.dumps(asdict(plan))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
