@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pixelhelper.errors import PixelHelperError
-from pixelhelper.live.browser import CHROMIUM, CHROMIUM_FLAGS
+from pixelhelper.live.browser import CHROMIUM, headless_args
 from pixelhelper.live.proxy import ProxyConfig, free_port, start_background, stop
 
 
@@ -44,9 +44,7 @@ def browse(plan: ScanPlan, proxy: str) -> list[str]:
     if not Path(plan.chromium).exists():
         raise PixelHelperError(f"Chromium not found at {plan.chromium} (apt-get install chromium)")
     problems: list[str] = []
-    args = [*CHROMIUM_FLAGS, "--disable-gpu"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")
+    args = headless_args()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=plan.chromium, headless=True, args=args, proxy={"server": proxy}

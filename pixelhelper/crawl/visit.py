@@ -13,7 +13,6 @@ child by the kernel (PDEATHSIG), shuts down and closes the capture.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -67,11 +66,9 @@ def browse_site(plan: VisitPlan, proxy: str) -> dict[str, Any]:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    from pixelhelper.live.browser import CHROMIUM_FLAGS
+    from pixelhelper.live.browser import headless_args
 
-    args = [*CHROMIUM_FLAGS, "--disable-gpu"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")
+    args = headless_args()
     visited: list[str] = []
     problems: list[str] = []
     status: int | None = None

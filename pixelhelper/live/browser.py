@@ -101,3 +101,11 @@ def launch_browser(host: str, port: int, url: str | None = None, headless: bool 
         shutil.rmtree(profile, ignore_errors=True)
         raise PixelHelperError(f"cannot start Chromium: {exc}") from exc
     return Browser(process, profile)
+
+
+def headless_args() -> list[str]:
+    """Chromium flags for the headless browsers of `scan` and `crawl` (Playwright-driven)."""
+    args = [*CHROMIUM_FLAGS, "--disable-gpu"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")  # root in a container: Chromium refuses its sandbox
+    return args
