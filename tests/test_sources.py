@@ -94,3 +94,12 @@ def test_wrong_encoding_har_is_read_with_a_warning(tmp_path: Path):
     assert source.errors == []
     assert "UTF-8" in source.warnings[0] and "replaced" in source.warnings[0]
     assert [e.event for e in result.events] == [None, "Pageview", "ViewContent", "AddToCart"]
+
+
+def test_a_text_file_is_named_not_a_capture(tmp_path: Path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Source: https://example.com/capture\nsaved by hand\n")
+    result = audit_paths([path])
+    assert result.sources[0].errors == [
+        "not a capture: expected a mitmproxy flow file, a HAR or a JSON request list"
+    ]

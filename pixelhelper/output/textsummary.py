@@ -180,7 +180,7 @@ def _summary(
         2,
         ("events: ", "bold"),
         ", ".join(f"{name} {n}" for name, n in names.most_common()) or "none",
-        f"   ({', '.join(f'{k} {n}' for k, n in kinds.most_common())})",
+        f"   ({', '.join(f'{k} {n}' for k, n in kinds.most_common())})" if kinds else "",
         wrap=True,
     )
     yield from _by_rule(report)

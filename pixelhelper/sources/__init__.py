@@ -77,6 +77,10 @@ def read_requests(
             stats.errors.append("file is empty")
         elif sniffed.kind == "json":
             yield from read_json_capture(handle, str(path), stats, sniffed, meter)
+        elif sniffed.kind == "unknown":
+            stats.errors.append(
+                "not a capture: expected a mitmproxy flow file, a HAR or a JSON request list"
+            )
         elif fast:
             yield from read_flow_file_fast(handle, str(path), stats, meter)
         else:

@@ -27,12 +27,13 @@ class Sniffed:
     """What a capture file is.
 
     Attributes:
-        kind: `json` (HAR or a request list), `flow` (mitmproxy), or `empty`.
+        kind: `json` (HAR or a request list), `flow` (mitmproxy), `empty`, or `unknown` (text that
+            is neither).
         encoding: The text encoding of a JSON capture.
         bom: Length of the byte-order mark to skip.
     """
 
-    kind: Literal["json", "flow", "empty"]
+    kind: Literal["json", "flow", "empty", "unknown"]
     encoding: str = "utf-8"
     bom: int = 0
 
@@ -71,11 +72,16 @@ def _text_kind(head: bytes, handle: BinaryIO, encoding: str, bom: int) -> Sniffe
         first = text[:1]
         if not first:
             return Sniffed("empty")
-        return Sniffed("json" if first in "{[" else "flow", encoding, bom)
+        if first in "{[":
+            return Sniffed("json", encoding, bom)
+        return Sniffed("flow" if first.isdigit() else "unknown", encoding, bom)
     chunk = head.lstrip(_WHITESPACE)
     while not chunk:
         more = handle.read(_CHUNK)
         if not more:
             return Sniffed("empty")
         chunk = more.lstrip(_WHITESPACE)
-    return Sniffed("json" if chunk[:1] in (b"{", b"[") else "flow", encoding, bom)
+    if chunk[:1] in (b"{", b"["):
+        return Sniffed("json", encoding, bom)
+    # a flow file is a sequence of tnetstrings: it opens with a length prefix ("1234:")
+    return Sniffed("flow" if chunk[:1].isdigit() else "unknown", encoding, bom)
