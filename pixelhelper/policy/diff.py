@@ -2,8 +2,9 @@
 
 Both sides are judged reports (captures are audited first; a JSON report is read as is).
 Pages are compared by their shape (URL without query values), so two recordings of the same
-journey line up: pixels added or removed, events added or removed per page, parameter names
-changed per page and event, and findings added, removed or changed by fingerprint.
+journey line up: pixels added or removed, events added or removed per page, parameters
+changed per page and event (added, removed, or of another JSON type), and findings added,
+removed or changed by fingerprint.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ def session_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     old_params, new_params = _params(old), _params(new)
     params = []
     for key in sorted(set(old_params) & set(new_params)):
-        added_p = sorted(new_params[key] - old_params[key])
-        removed_p = sorted(old_params[key] - new_params[key])
-        if added_p or removed_p:
+        was, now = old_params[key], new_params[key]
+        added_p = sorted(set(now) - set(was))
+        removed_p = sorted(set(was) - set(now))
+        retyped = sorted(n for n in set(was) & set(now) if was[n] != now[n])
+        if added_p or removed_p or retyped:
             params.append({"page": key[0], "event": key[1], "added": added_p,
-                           "removed": removed_p})  # fmt: skip
+                           "removed": removed_p, "changed": retyped})  # fmt: skip
     old_findings, new_findings = _findings(old), _findings(new)
     changed = [
         {"fingerprint": fp, "before": _brief(old_findings[fp]), "after": _brief(new_findings[fp])}
@@ -69,14 +72,29 @@ def _events(report: dict[str, Any]) -> dict[str, Counter[str]]:
     return out
 
 
-def _params(report: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
-    out: dict[tuple[str, str], set[str]] = defaultdict(set)
+def _params(report: dict[str, Any]) -> dict[tuple[str, str], dict[str, frozenset[str]]]:
+    """(page, event) -> parameter name -> the JSON types its values had (a value that turns
+    from a number into a string is a changed parameter; prices changing are not)."""
+    out: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for event in report.get("events") or []:
         properties = event.get("properties")
         if event.get("event") and isinstance(properties, dict):
             key = (fingerprint.page_shape(event.get("page_url")), str(event["event"]))
-            out[key] |= {str(name) for name in properties}
-    return out
+            for name, value in properties.items():
+                out[key][str(name)].add(_json_type(value))
+    return {key: {n: frozenset(t) for n, t in names.items()} for key, names in out.items()}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"
 
 
 def _findings(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -124,6 +142,10 @@ def render_text(diff: dict[str, Any]) -> str:
             lines.append(f"+ param {name} of {change['event']} on {change['page']}")
         for name in change["removed"]:
             lines.append(f"- param {name} of {change['event']} on {change['page']}")
+        for name in change.get("changed", []):
+            lines.append(
+                f"~ param {name} of {change['event']} on {change['page']}: its type changed"
+            )
     for item in diff["findings"]["added"]:
         flag = " FAILING" if item.get("failing") else ""
         lines.append(f"+ finding{flag} {item['severity']} {item['rule']} at {item['location']} "
