@@ -537,12 +537,12 @@ def run_scan_command(args: argparse.Namespace) -> int:
 
 def run_view(args: argparse.Namespace) -> int:
     """`pixelhelper view CAPTURE...`."""
-    from pixelhelper.live.runner import load_report, run_view_app
+    from pixelhelper.live.runner import run_view_app
     from pixelhelper.live.stream import records_from_report, records_from_result
-    from pixelhelper.report import build_report
+    from pixelhelper.report import build_report, read_report
 
     if len(args.paths) == 1 and Path(args.paths[0]).is_file():
-        document = load_report(Path(args.paths[0]))
+        document = read_report(Path(args.paths[0]))
         if document is not None:
             return run_view_app(records_from_report(document), None)
     result = _audited(args)

@@ -9,12 +9,14 @@ driven by Playwright; no browser is ever downloaded.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.live.browser import CHROMIUM, headless_args
@@ -32,42 +34,56 @@ class ScanPlan:
     chromium: str = CHROMIUM
 
 
-def browse(plan: ScanPlan, proxy: str) -> list[str]:
-    """Visit every URL through `proxy`; return one problem line per page that failed."""
+@contextlib.contextmanager
+def headless_page(chromium: str, proxy: str, timeout: float) -> Iterator[Any]:
+    """A page of a fresh headless Chromium whose traffic goes through `proxy` (for `scan`
+    and for each site of a `crawl`). The proxy's own CA signs every HTTPS page; the
+    throwaway context trusts it."""
     try:
-        from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         raise PixelHelperError(
             "pixelhelper scan needs Playwright: pip install 'pixelhelper[browser]'"
         ) from exc
-    if not Path(plan.chromium).exists():
-        raise PixelHelperError(f"Chromium not found at {plan.chromium} (apt-get install chromium)")
-    problems: list[str] = []
-    args = headless_args()
+    if not Path(chromium).exists():
+        raise PixelHelperError(f"Chromium not found at {chromium} (apt-get install chromium)")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=plan.chromium, headless=True, args=args, proxy={"server": proxy}
+            executable_path=chromium, headless=True, args=headless_args(), proxy={"server": proxy}
         )
         try:
-            # The proxy's own CA signs every HTTPS page; this throwaway context trusts it.
             context = browser.new_context(ignore_https_errors=True)
             page = context.new_page()
-            page.set_default_timeout(plan.timeout * 1000)
-            for url in plan.urls:
-                try:
-                    page.goto(url, wait_until="load")
-                    page.wait_for_timeout(plan.wait * 1000)
-                    for selector in plan.clicks:
-                        for element in page.locator(selector).all()[:20]:
-                            if element.is_visible():
-                                element.click()
-                                page.wait_for_timeout(plan.wait * 500)
-                except PlaywrightError as exc:
-                    problems.append(f"{url}: {str(exc).splitlines()[0]}")
+            page.set_default_timeout(timeout * 1000)
+            yield page
             context.close()
         finally:
             browser.close()
+
+
+def interact(page: Any, clicks: Sequence[str], wait: float) -> None:
+    """Wait on a loaded page, then click what each selector matches (visible elements, at
+    most 20 per selector), waiting after each click for what it sends."""
+    page.wait_for_timeout(wait * 1000)
+    for selector in clicks:
+        for element in page.locator(selector).all()[:20]:
+            if element.is_visible():
+                element.click()
+                page.wait_for_timeout(wait * 500)
+
+
+def browse(plan: ScanPlan, proxy: str) -> list[str]:
+    """Visit every URL through `proxy`; return one problem line per page that failed."""
+    problems: list[str] = []
+    with headless_page(plan.chromium, proxy, plan.timeout) as page:
+        from playwright.sync_api import Error as PlaywrightError
+
+        for url in plan.urls:
+            try:
+                page.goto(url, wait_until="load")
+                interact(page, plan.clicks, plan.wait)
+            except PlaywrightError as exc:
+                problems.append(f"{url}: {str(exc).splitlines()[0]}")
     return problems
 
 

@@ -63,50 +63,33 @@ def _links(page: Any) -> list[str]:
 
 def browse_site(plan: VisitPlan, proxy: str) -> dict[str, Any]:
     """Breadth-first over same-site links; every page failure is a problem line."""
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
+    from pixelhelper.scan import headless_page, interact
 
-    from pixelhelper.live.browser import headless_args
-
-    args = headless_args()
     visited: list[str] = []
     problems: list[str] = []
     status: int | None = None
     queue: deque[str] = deque([plan.site])
     seen = {urldefrag(plan.site)[0]}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=plan.chromium, headless=True, args=args, proxy={"server": proxy}
-        )
-        try:
-            context = browser.new_context(ignore_https_errors=True)
-            page = context.new_page()
-            page.set_default_timeout(plan.page_timeout * 1000)
-            while queue and len(visited) < plan.pages:
-                url = queue.popleft()
-                try:
-                    response = page.goto(url, wait_until="load")
-                    if not visited:
-                        status = response.status if response is not None else None
+    with headless_page(plan.chromium, proxy, plan.page_timeout) as page:
+        from playwright.sync_api import Error as PlaywrightError
+
+        while queue and len(visited) < plan.pages:
+            url = queue.popleft()
+            try:
+                response = page.goto(url, wait_until="load")
+                if not visited:
+                    status = response.status if response is not None else None
+                visited.append(url)
+                interact(page, plan.clicks, plan.wait)
+                for link in _links(page):
+                    key = urldefrag(link)[0]
+                    if key not in seen and same_site(plan.site, key):
+                        seen.add(key)
+                        queue.append(key)
+            except PlaywrightError as exc:
+                if not visited and status is None:
                     visited.append(url)
-                    page.wait_for_timeout(plan.wait * 1000)
-                    for selector in plan.clicks:
-                        for element in page.locator(selector).all()[:20]:
-                            if element.is_visible():
-                                element.click()
-                                page.wait_for_timeout(plan.wait * 500)
-                    for link in _links(page):
-                        key = urldefrag(link)[0]
-                        if key not in seen and same_site(plan.site, key):
-                            seen.add(key)
-                            queue.append(key)
-                except PlaywrightError as exc:
-                    if not visited and status is None:
-                        visited.append(url)
-                    problems.append(f"{url}: {str(exc).splitlines()[0]}")
-            context.close()
-        finally:
-            browser.close()
+                problems.append(f"{url}: {str(exc).splitlines()[0]}")
     return {"pages": len(visited), "status": status, "problems": problems}
 
 

@@ -85,11 +85,3 @@ def run_view_app(records: list[dict[str, Any]], report: dict[str, Any] | None) -
     app = PixelHelperApp(StaticSource(records, write))
     app.run()
     return 0
-
-
-def load_report(path: Path) -> dict[str, Any] | None:
-    """A JSON report written by `pixelhelper audit --format json`, or None (see
-    `report.read_report`)."""
-    from pixelhelper.report import read_report
-
-    return read_report(path)

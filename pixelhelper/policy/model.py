@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from pixelhelper.errors import ConfigError
-from pixelhelper.policy.globs import GlobError, PageGlob, compile_glob
+from pixelhelper.policy.globs import GlobError, compile_glob
 from pixelhelper.severity import SEVERITIES, Severity
 
 POLICY_FILE = "pixelhelper.toml"
@@ -148,10 +148,6 @@ class Policy(_Strict):
     def base(self) -> str | None:
         """The directory relative paths in the policy are resolved against."""
         return self._base
-
-    def globs(self, texts: list[str]) -> list[PageGlob]:
-        """Compiled globs (validated already)."""
-        return [compile_glob(text) for text in texts]
 
     def known_identities(self) -> str | None:
         """`identities.known` as a path (relative to the policy file)."""

@@ -20,6 +20,8 @@ import random
 import uuid
 from pathlib import Path
 
+from pixelhelper.inspect.cards import luhn
+
 RNG = random.Random(20261129)
 OUT = Path(__file__).with_name("sensitive_fields.jsonl")
 records: list[dict[str, object]] = []
@@ -31,17 +33,7 @@ def add(path: str, value: object, labels: list[str], note: str) -> None:
 
 def luhn_complete(prefix: str, length: int) -> str:
     digits = prefix + "".join(str(RNG.randrange(10)) for _ in range(length - len(prefix) - 1))
-    for check in range(10):
-        candidate = digits + str(check)
-        total = 0
-        for i, ch in enumerate(reversed(candidate)):
-            n = int(ch)
-            if i % 2:
-                n = n * 2 - 9 if n > 4 else n * 2
-            total += n
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError
+    return next(digits + check for check in "0123456789" if luhn(digits + check))
 
 
 def group(number: str, sizes: list[int], sep: str = " ") -> str:

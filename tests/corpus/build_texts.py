@@ -19,6 +19,8 @@ from pathlib import Path
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
+from pixelhelper.inspect.cards import luhn
+
 RNG = random.Random(20261201)
 OUT = Path(__file__).with_name("sensitive_texts.jsonl")
 records: list[dict[str, object]] = []
@@ -147,17 +149,7 @@ CARD_TEMPLATES = [
 
 def luhn_complete(prefix: str, length: int) -> str:
     digits = prefix + "".join(str(RNG.randrange(10)) for _ in range(length - len(prefix) - 1))
-    for check in "0123456789":
-        candidate = digits + check
-        total = 0
-        for i, ch in enumerate(reversed(candidate)):
-            n = int(ch)
-            if i % 2:
-                n = n * 2 - 9 if n > 4 else n * 2
-            total += n
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError
+    return next(digits + check for check in "0123456789" if luhn(digits + check))
 
 
 def spaced(number: str) -> str:

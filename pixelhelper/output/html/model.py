@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from pixelhelper.output import textsummary
 from pixelhelper.output.findings import Row, rows, verdict
 from pixelhelper.output.text import matching_lines, matching_summary, pixel_status
 from pixelhelper.severity import SEVERITIES
@@ -28,16 +29,7 @@ SEVERITY_COLOURS = {
     "info": "#757575",
 }
 KIND_COLOUR = "#455a64"
-CONTEXT_KEYS = (
-    "user_agent",
-    "ip",
-    "cookies",
-    "library",
-    "ttclid",
-    "referrer",
-    "event_source",
-    "test_event_code",
-)
+CONTEXT_KEYS = (*textsummary.CONTEXT_KEYS, "referrer")  # the page each hit came from
 
 
 @dataclass
