@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,29 @@ import pytest
 from pixelhelper.capture import CapturedRequest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+
+
+def _shared_dir() -> Path:
+    """`../shared` beside the repository; for a clone made elsewhere (a temporary CI
+    checkout), beside the repository it was cloned from; or `$PIXELHELPER_SHARED`."""
+    if os.environ.get("PIXELHELPER_SHARED"):
+        return Path(os.environ["PIXELHELPER_SHARED"])
+    beside = ROOT.parent / "shared"
+    if beside.is_dir():
+        return beside
+    try:
+        origin = subprocess.run(["git", "-C", str(ROOT), "config", "remote.origin.url"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        origin = ""
+    if origin and "://" not in origin and Path(origin).is_dir():
+        source = Path(origin).resolve().parent / "shared"
+        if source.is_dir():
+            return source
+    return beside
+
+
+SHARED = _shared_dir()
 CAPTURES = SHARED / "captures"
 EXAMPLES = ROOT / "examples"
 
