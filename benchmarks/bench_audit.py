@@ -11,7 +11,9 @@ peak RSS from `wait4`):
   - with `--large`, a flow file 4x the size (goal: RSS within 20% of the 1x file's);
   - start-up of `--help` and `rules` against `python -c pass` (goal: <= 0.08 s);
   - bytes held per pixel event: a list of decoded `PixelEvent`s against the `EventStore`.
-Each figure is min / median / max over `--runs` runs.
+Each figure is min / median / max over `--runs` runs. The package's bytecode is compiled
+first, as `pip install` does: an editable checkout run with PYTHONDONTWRITEBYTECODE set (as
+on these machines) would otherwise compile every module again in every measured run.
 """
 
 from __future__ import annotations
@@ -128,6 +130,12 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="where to write the files")
     args = parser.parse_args()
     size = int(args.mb * 1024 * 1024)
+    import pixelhelper
+
+    package = Path(pixelhelper.__file__).parent
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", str(package)], check=True, stdout=subprocess.DEVNULL
+    )
     with tempfile.TemporaryDirectory(dir=args.dir) as workdir:
         work = Path(workdir)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs each")

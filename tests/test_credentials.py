@@ -179,3 +179,14 @@ def test_headers_keep_only_the_pixel_cookies():
     assert shown["Authorization"] == shown["Access-Token"] == shown["Set-Cookie"]
     assert "zzz" not in str(shown) and "t0k" not in str(shown) and "s3cr3t" not in str(shown)
     assert "_ttp=abc" in shown["Cookie"] and shown["User-Agent"] == "UA"
+
+
+def test_memoised_keys_still_depend_on_their_parent():
+    from pixelhelper.redact.credentials import CREDENTIAL, scrub
+
+    value = {"pixel": {"code": "CQ8PJ3RC77U4LT2MKR2G"}, "login": {"code": "s3cr3t-c0de"}}
+    for _ in range(2):  # the second pass is served from the memo
+        shown = scrub(value)
+        assert shown["pixel"]["code"] == "CQ8PJ3RC77U4LT2MKR2G"
+        assert shown["login"]["code"] == CREDENTIAL
+        assert scrub({"code": "s3cr3t-c0de", "sid": ""}) == {"code": CREDENTIAL, "sid": ""}

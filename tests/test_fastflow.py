@@ -314,3 +314,26 @@ def test_the_fast_reader_reads_what_flowwriter_wrote_through_a_pipe_too(tmp_path
         r for r in mapped if recognise(r.method, r.url)
     ]
     assert stats_pipe.flows == stats_file.flows == len(mixed_session())
+
+
+def _with_client(state: dict, client: dict) -> bytes:
+    return tnetstring.dumps({**state, "client_conn": client})
+
+
+def test_the_client_address_is_read_wherever_the_connection_puts_it(tmp_path: Path):
+    """mitmproxy writes `peername` last and the fast reader finds it from the end; a
+    connection in another order is walked, and a look-alike inside a TLS field (which the
+    client controls) is not taken for it."""
+    state = pixel_flow(hit("Pageview")).get_state()
+    client = state["client_conn"]
+    first = {"peername": client["peername"], **{k: v for k, v in client.items() if k != "peername"}}
+    fake = tnetstring.dumps(["6.6.6.6", 1]) + b"]"
+    lure = {**client, "alpn_offers": [b"8:peername;" + fake]}
+    lure = {k: v for k, v in lure.items() if k != "peername"}
+    lure["peername"] = client["peername"]
+    tail = {**{k: v for k, v in client.items() if k != "alpn_offers"}}
+    tail["alpn_offers"] = [b"]8:peername;" + fake[:-1]]  # peername no longer last
+    path = tmp_path / "clients.flow"
+    path.write_bytes(b"".join(_with_client(state, c) for c in (client, first, lure, tail)))
+    report = assert_same_reports(path)
+    assert [e["ip"] for e in report["events"]] == [client["peername"][0]] * 4

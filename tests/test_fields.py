@@ -70,3 +70,19 @@ def test_no_depth_hides_a_value():
     got = [f for f in event_fields(payload_event({"a": deep, "b": wrapped}))]
     assert any(f.text == "deep@example.com" and f.location.endswith(".x.email") for f in got)
     assert any("deep@example.com" in f.text and f.location.startswith("b") for f in got)
+
+
+def test_the_recursive_walk_and_the_stack_walk_agree_past_the_recursion_bound():
+    from pixelhelper.inspect import fields as walk
+
+    payload: object = {"email": "deep@example.com", "n": [1, {"phone": "+1 212 555 0142"}]}
+    for level in range(walk._RECURSE + 40):  # deeper than the recursive walk goes
+        payload = {f"k{level % 3}": payload, "list": [f"x{level}@example.com"], "none": None}
+    event = payload_event(payload)
+    got = walk.event_fields(event)
+    stacked = walk._Fields()
+    stacked._walk(event.payload, "", ())
+    assert [(f.location, f.text, f.parents) for f in got] == [
+        (f.location, f.text, f.parents) for f in stacked.out
+    ]
+    assert any(f.text == "deep@example.com" for f in got)

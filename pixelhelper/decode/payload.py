@@ -67,7 +67,8 @@ def loads(text: str) -> Any:
         raise BodyError(f"JSON nested deeper than {MAX_NESTING} levels; body withheld") from exc
     except ValueError as exc:
         raise BodyError(f"body is not valid JSON ({str(exc)[:120]})") from exc
-    if nesting_depth(value) > MAX_NESTING:
+    # Each level opens a bracket: text with few brackets cannot nest deeply (counted in C).
+    if text.count("{") + text.count("[") > MAX_NESTING and nesting_depth(value) > MAX_NESTING:
         raise BodyError(f"JSON nested deeper than {MAX_NESTING} levels; body withheld")
     return value
 

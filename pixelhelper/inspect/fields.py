@@ -247,6 +247,9 @@ def decompose(text: str) -> Pieces:
     return tuple(_run(_Str("", (), text, 0)))
 
 
+_RECURSE = 150  # container depth walked by recursion; deeper is walked with a stack
+
+
 class _Fields:
     """Collects an event's text fields, each string decomposed once."""
 
@@ -264,10 +267,50 @@ class _Fields:
             self._emit(location + suffix, parents + extra, piece, text, inner_sdk)
 
     def value(self, value: Any, location: str, parents: tuple[str, ...]) -> None:
-        """Walk a JSON value, iteratively and in document order; strings are decomposed
-        (memoised) with themselves as carrier. Plain tuples on the stack: this loop runs over
-        every node of every payload."""
-        stack: list[tuple[str, tuple[str, ...], Any, bool]] = [(location, parents, value, False)]
+        """Walk a JSON value in document order; strings are decomposed (memoised) with
+        themselves as carrier. This runs over every node of every payload: leaves are handled
+        in their parent's loop, and only containers recurse (payloads nest a few levels; a
+        deeper one, past `_RECURSE`, is walked with an explicit stack)."""
+        if isinstance(value, dict | list):
+            self._container(value, location, parents, False, 0)
+        else:
+            self._walk(value, location, parents)
+
+    def _container(  # noqa: PLR0912
+        self, node: Any, where: str, above: tuple[str, ...], sdk: bool, depth: int
+    ) -> None:
+        if depth > _RECURSE:
+            self._walk(node, where, above, sdk)
+            return
+        if isinstance(node, dict):
+            items: Any = node.items()
+        else:
+            items = ((i, child) for i, child in enumerate(node))
+        is_dict = isinstance(node, dict)
+        for key, child in items:
+            if child is None or child is True or child is False:
+                continue
+            if is_dict:
+                name = key if isinstance(key, str) else str(key)
+                lower = name.lower()
+                path = f"{where}.{name}" if where else name
+                parents = (*above, lower)
+                inner = sdk or lower in SDK_KEYS
+            else:
+                path, parents, inner = f"{where}[{key}]", above, sdk
+            if isinstance(child, str):
+                if not inner or "@" in child:
+                    self.text(child, path, parents, inner)
+            elif isinstance(child, dict | list):
+                self._container(child, path, parents, inner, depth + 1)
+            elif isinstance(child, int | float) and not inner:
+                number = _number_text(child)
+                if number:
+                    self._emit(path, parents, number, number, False)
+
+    def _walk(self, value: Any, location: str, parents: tuple[str, ...], sdk: bool = False) -> None:
+        """The same walk with an explicit stack, for any depth."""
+        stack: list[tuple[str, tuple[str, ...], Any, bool]] = [(location, parents, value, sdk)]
         while stack:
             where, above, node, sdk = stack.pop()
             if isinstance(node, str):

@@ -56,4 +56,6 @@ def json_safe(text: str) -> str:
     """Escape, inside JSON text, the characters `json.dumps(ensure_ascii=False)` leaves raw
     (DEL, C1 controls, bidi and zero-width format characters) as `\\uXXXX`: still the same
     JSON value, but `cat report.json` can no longer drive or reorder the terminal."""
+    if text.isascii() and "\x7f" not in text:  # the usual report line, checked in C
+        return text
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

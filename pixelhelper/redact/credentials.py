@@ -128,14 +128,27 @@ def _scrub_once(text: str) -> str:
 def scrub_text(text: str) -> str:
     """Withhold every credential in a string: URL (absolute, relative, nested, encoded), JSON
     text, or free text. A percent-encoded string that hides a secret is shown decoded."""
-    if len(text) <= 4096:
-        return _scrub_cached(text)
-    return _scrub(text, 0)
+    shown = _TEXTS.get(text)
+    if shown is None:
+        shown = _scrub(text, 0)
+        if len(text) <= _MEMO_TEXT:
+            _remember(_TEXTS, text, shown)
+    return shown
 
 
-@lru_cache(maxsize=65536)
-def _scrub_cached(text: str) -> str:
-    return _scrub(text, 0)
+# Payloads repeat the same keys and strings hit after hit, and every printed event is
+# scrubbed whole: plain dicts, looked up inline, are the cheapest memo (an `lru_cache` call
+# per key and value was most of a report's time). Cleared when full, so bounded.
+_MEMO_TEXT = 4096  # longer strings are scrubbed every time
+_MEMO_SIZE = 65536
+_TEXTS: dict[str, str] = {}
+_KEYS: dict[tuple[str, str], tuple[str, bool, str]] = {}  # (key, parent) -> shown, secret, name
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
 
 
 def _scrub(text: str, _level: int) -> str:
@@ -165,38 +178,48 @@ def scrub(node: Any, parent: str = "") -> Any:
 
 def _scrub_dict(node: dict[Any, Any], parent: str) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
-    for key, value in node.items():  # strings, the usual leaves, without another call
-        name = key if isinstance(key, str) else str(key)
-        shown = scrub_text(key) if isinstance(key, str) else key
-        if _withhold(name, value, parent):
+    keys, texts = _KEYS, _TEXTS
+    for key, value in node.items():  # the usual leaves inline, without another call
+        entry = keys.get((key, parent)) if isinstance(key, str) else None
+        if entry is None:
+            entry = _key_entry(key, parent)
+        shown, secret, lowered = entry
+        if secret and _withheld(value):
             out[shown] = CREDENTIAL
         elif isinstance(value, str):
-            out[shown] = scrub_text(value)
-        elif isinstance(value, dict | list):
-            out[shown] = scrub(value, name.lower())
+            text = texts.get(value)
+            out[shown] = scrub_text(value) if text is None else text
+        elif isinstance(value, dict):
+            out[shown] = _scrub_dict(value, lowered)
+        elif isinstance(value, list):
+            out[shown] = [scrub(item, lowered) for item in value]
         else:
             out[shown] = value
     return out
 
 
-def is_secret_field(name: str, parent: str = "") -> bool:
-    """A secret-named field, except the pixel's own code (`pixel.code`)."""
-    return is_secret_name(name) and not (name.lower() == "code" and parent.lower() == "pixel")
+def _key_entry(key: Any, parent: str) -> tuple[Any, bool, str]:
+    """How a dict key is shown, whether its value is a secret, and its name for children."""
+    name = key if isinstance(key, str) else str(key)
+    shown = scrub_text(key) if isinstance(key, str) else key
+    entry = (shown, is_secret_field(name, parent), name.lower())
+    if isinstance(key, str) and len(key) <= 256 and len(parent) <= 256:
+        _remember(_KEYS, (key, parent), entry)
+    return entry
 
 
-def _withhold(name: str, value: Any, parent: str) -> bool:
-    if (
+def _withheld(value: Any) -> bool:
+    """A secret-named value is withheld unless it is empty, null or a boolean."""
+    return not (
         value is None
         or isinstance(value, bool)
         or (not value and isinstance(value, str | list | dict))
-    ):
-        return False
-    return _secret_field(name, parent)
+    )
 
 
-@lru_cache(maxsize=8192)
-def _secret_field(name: str, parent: str) -> bool:
-    return is_secret_field(name, parent)
+def is_secret_field(name: str, parent: str = "") -> bool:
+    """A secret-named field, except the pixel's own code (`pixel.code`)."""
+    return is_secret_name(name) and not (name.lower() == "code" and parent.lower() == "pixel")
 
 
 _SECRET_HEADERS = frozenset({"cookie", "set-cookie", "proxy-authorization"})

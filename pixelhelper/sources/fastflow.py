@@ -9,7 +9,8 @@ touched), walks each record's top-level items by their length prefixes to its `r
 and looks for the TikTok host names in that alone, case-insensitively: a page's HTML that
 embeds the pixel snippet is not a candidate. Only candidates are parsed, with mitmproxy's own
 tnetstring rules and `Request.pretty_url` rules (`flowstate`), so every pixel request reads
-exactly as `FlowReader` would read it. Every record is still counted.
+exactly as `FlowReader` would read it (of the client connection only its address is parsed).
+Every record is still counted.
 
 Whatever the fast path cannot frame (a damaged length prefix, a record that is not a dict, a
 truncated tail), a file or record of another flow-format version, and a file that cannot be
@@ -75,26 +76,41 @@ class _Mapped:
             self._view = None
 
 
+# A key of plain word characters and the next value's length prefix, in one match: the
+# usual item. Its declared length must equal what matched, or the item is framed step by step.
+_ITEM = re.compile(rb"(\d{1,12}):(\w*)[;,](\d{1,12}):")
+
+
 def _items(view: mmap.mmap, start: int, end: int) -> Iterator[tuple[bytes, int, int, int]]:
     """(key, value's prefix, value's payload, value's tag) offsets of a dict's items, found by
     their length prefixes alone."""
     pos = start
     while pos < end:
-        key = _HEAD.match(view, pos, end)
-        if key is None:
-            raise _Unframed
-        key_start = key.end()
-        key_end = key_start + int(key.group(1))
-        if key_end >= end or view[key_end] not in _STRING_TAGS:
-            raise _Unframed
-        value = _HEAD.match(view, key_end + 1, end)
-        if value is None:
-            raise _Unframed
-        value_end = value.end() + int(value.group(1))
+        item = _ITEM.match(view, pos, end)
+        if item is not None and int(item.group(1)) == len(item.group(2)):
+            key, head, payload = item.group(2), item.start(3), item.end()
+            value_end = payload + int(item.group(3))
+        else:
+            key, head, payload, value_end = _item(view, pos, end)
         if value_end >= end or view[value_end] not in _TAGS:
             raise _Unframed
-        yield view[key_start:key_end], key_end + 1, value.end(), value_end
+        yield key, head, payload, value_end
         pos = value_end + 1
+
+
+def _item(view: mmap.mmap, pos: int, end: int) -> tuple[bytes, int, int, int]:
+    """One item framed step by step: a key of any bytes, any string tag."""
+    key = _HEAD.match(view, pos, end)
+    if key is None:
+        raise _Unframed
+    key_start = key.end()
+    key_end = key_start + int(key.group(1))
+    if key_end >= end or view[key_end] not in _STRING_TAGS:
+        raise _Unframed
+    value = _HEAD.match(view, key_end + 1, end)
+    if value is None:
+        raise _Unframed
+    return view[key_start:key_end], key_end + 1, value.end(), value.end() + int(value.group(1))
 
 
 def _is_candidate(view: mmap.mmap, start: int, end: int) -> bool:
@@ -130,21 +146,55 @@ def _walk_to_request(view: mmap.mmap, start: int, end: int) -> bool:
     return False
 
 
-def _fields(view: mmap.mmap, start: int, end: int) -> dict[bytes, bytes]:
-    """Every top-level item of a record as a complete tnetstring (for the few candidates)."""
-    return {key: view[head : tag + 1] for key, head, _payload, tag in _items(view, start, end)}
+_Offsets = tuple[int, int, int]  # a value's prefix, payload and tag
 
 
-def _value(fields: dict[bytes, bytes], key: bytes) -> object:
-    return flowstate.loads(fields[key]) if key in fields else None
+def _fields(view: mmap.mmap, start: int, end: int) -> dict[bytes, _Offsets]:
+    """Where each top-level item of a record is (for the few candidates); nothing copied."""
+    return {key: (head, payload, tag) for key, head, payload, tag in _items(view, start, end)}
 
 
-def _light(fields: dict[bytes, bytes], source: str, index: int) -> CapturedRequest | None:
+def _value(view: mmap.mmap, fields: dict[bytes, _Offsets], key: bytes) -> object:
+    if key not in fields:
+        return None
+    head, _payload, tag = fields[key]
+    return flowstate.loads(view[head : tag + 1])
+
+
+_PEERNAME = b"8:peername;"
+
+
+def _client(view: mmap.mmap, fields: dict[bytes, _Offsets]) -> object:
+    """The client connection's `peername` alone, the one part of it a report shows.
+
+    mitmproxy writes it as the connection's last item: found from the end and checked to be
+    an item that ends the connection exactly, it is parsed alone (the rest, certificates and
+    TLS details, is a third of a pixel record's parse time). Any other shape is walked.
+    """
+    if b"client_conn" not in fields:
+        return None
+    head, payload, tag = fields[b"client_conn"]
+    if view[tag] != _DICT:
+        return flowstate.loads(view[head : tag + 1])
+    at = view.rfind(_PEERNAME, payload, tag)
+    if at > payload and view[at - 1] in _TAGS:
+        value = _HEAD.match(view, at + len(_PEERNAME), tag)
+        if value is not None and value.end() + int(value.group(1)) == tag - 1:
+            return {"peername": flowstate.loads(view[at + len(_PEERNAME) : tag])}
+    for key, value_head, _payload, value_tag in _items(view, payload, tag):
+        if key == b"peername":
+            return {"peername": flowstate.loads(view[value_head : value_tag + 1])}
+    return {}
+
+
+def _light(
+    view: mmap.mmap, fields: dict[bytes, _Offsets], source: str, index: int
+) -> CapturedRequest | None:
     """A current-version record: only its request and client are parsed (`flowstate`)."""
-    if _value(fields, b"type") != "http":
+    if _value(view, fields, b"type") != "http":
         return None
     return flowstate.request_from_state(
-        _value(fields, b"request"), _value(fields, b"client_conn"), source, index
+        _value(view, fields, b"request"), _client(view, fields), source, index
     )
 
 
@@ -162,9 +212,9 @@ def _read(
 ) -> CapturedRequest | None:
     """A candidate record (offsets into `view`) as a request; raises on damage."""
     fields = _fields(view, payload, tag)
-    if _value(fields, b"version") == current:
+    if _value(view, fields, b"version") == current:
         try:
-            return _light(fields, source, index)
+            return _light(view, fields, source, index)
         except flowstate.Unexpected:
             pass
     return _full(view[record : tag + 1], source, index)
@@ -205,7 +255,7 @@ def read_flow_file_fast(
             try:
                 if index == 0:  # another flow-format version: mitmproxy migrates it
                     first = _fields(view, record + head, end)
-                    if _value(first, b"version") != FLOW_FORMAT_VERSION:
+                    if _value(view, first, b"version") != FLOW_FORMAT_VERSION:
                         break
                 candidate = _is_candidate(view, record + head, end)
             except _Unframed:

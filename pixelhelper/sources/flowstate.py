@@ -34,7 +34,9 @@ def loads(data: bytes) -> Any:
     return value
 
 
-def _pop(data: bytes, pos: int, end: int) -> tuple[Any, int]:
+def _pop(data: bytes, pos: int, end: int) -> tuple[Any, int]:  # noqa: PLR0911, PLR0912
+    """One value at `pos` and the offset after it. One function per value, with dict keys
+    (nearly always strings) read inline: this runs over every item of every candidate."""
     colon = data.find(b":", pos, end)
     if colon < 0:
         raise ValueError("not a tnetstring: missing or invalid length prefix")
@@ -43,39 +45,43 @@ def _pop(data: bytes, pos: int, end: int) -> tuple[Any, int]:
     tag_at = start + length
     if length < 0 or tag_at >= end:
         raise ValueError(f"not a tnetstring: invalid length prefix: {length}")
-    return _parse(data[tag_at], data, start, tag_at), tag_at + 1
-
-
-def _parse(tag: int, data: bytes, start: int, end: int) -> Any:  # noqa: PLR0911
-    if tag == 0x2C:  # ,
-        return data[start:end]
-    if tag == 0x3B:  # ;
-        return data[start:end].decode("utf8")
-    if tag == 0x23:  # #
-        return int(data[start:end])
-    if tag == 0x5E:  # ^
-        return float(data[start:end])
-    if tag == 0x21:  # !
-        literal = data[start:end]
-        if literal in (b"true", b"false"):
-            return literal == b"true"
-        raise ValueError(f"not a tnetstring: invalid boolean literal: {literal!r}")
-    if tag == 0x7E:  # ~
-        if end > start:
-            raise ValueError("not a tnetstring: invalid null literal")
-        return None
-    if tag == 0x5D:  # ]
-        items = []
-        while start < end:
-            item, start = _pop(data, start, end)
-            items.append(item)
-        return items
+    tag = data[tag_at]
     if tag == 0x7D:  # }
         mapping = {}
-        while start < end:
-            key, start = _pop(data, start, end)
-            mapping[key], start = _pop(data, start, end)
-        return mapping
+        while start < tag_at:
+            colon = data.find(b":", start, tag_at)
+            key_length = int(data[start:colon]) if colon >= 0 else -1
+            key_tag = colon + 1 + key_length
+            if colon >= 0 and key_length >= 0 and key_tag < tag_at and data[key_tag] == 0x3B:
+                key: Any = data[colon + 1 : key_tag].decode("utf8")
+                start = key_tag + 1
+            else:
+                key, start = _pop(data, start, tag_at)
+            mapping[key], start = _pop(data, start, tag_at)
+        return mapping, tag_at + 1
+    if tag == 0x2C:  # ,
+        return data[start:tag_at], tag_at + 1
+    if tag == 0x3B:  # ;
+        return data[start:tag_at].decode("utf8"), tag_at + 1
+    if tag == 0x5D:  # ]
+        items = []
+        while start < tag_at:
+            item, start = _pop(data, start, tag_at)
+            items.append(item)
+        return items, tag_at + 1
+    if tag == 0x23:  # #
+        return int(data[start:tag_at]), tag_at + 1
+    if tag == 0x5E:  # ^
+        return float(data[start:tag_at]), tag_at + 1
+    if tag == 0x21:  # !
+        literal = data[start:tag_at]
+        if literal in (b"true", b"false"):
+            return literal == b"true", tag_at + 1
+        raise ValueError(f"not a tnetstring: invalid boolean literal: {literal!r}")
+    if tag == 0x7E:  # ~
+        if tag_at > start:
+            raise ValueError("not a tnetstring: invalid null literal")
+        return None, tag_at + 1
     raise ValueError(f"unknown type tag: {tag}")
 
 
