@@ -7,4 +7,4 @@ Options: `--set pixelhelper_mode=observe|block|redact`, `pixelhelper_known_ident
 
 from pixelhelper.live.addon import PixelHelper
 
-addons = [PixelHelper()]
+addons = [PixelHelper(inspector_process=True)]

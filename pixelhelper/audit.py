@@ -18,7 +18,7 @@ from pixelhelper.inspect import InspectOptions, Inspector
 from pixelhelper.recognise import recognise
 from pixelhelper.session import Session
 from pixelhelper.sources import Meter, SourceStats, expand_paths, read_requests
-from pixelhelper.store import EventStore
+from pixelhelper.store import EventFacts, EventStore
 
 if TYPE_CHECKING:
     from pixelhelper.capture import CapturedRequest
@@ -82,16 +82,30 @@ class Audit:
         """Append prepared events and their findings; return the events' indices."""
         added = []
         for event, findings in prepared:
-            index = len(self.result.events)
             self.result.events.append(event)
-            self.result.session.add(index, event)
-            for finding in findings:
-                finding.event = index
-            self.result.findings.extend(findings)
-            added.append(index)
+            added.append(self._place(event, findings))
             if self.on_event is not None:
-                self.on_event(index, event, findings)
+                self.on_event(added[-1], event, findings)
         return added
+
+    def record_packed(self, packed: list[tuple[EventFacts, bytes, list[Finding]]]) -> list[int]:
+        """`record` for events packed where they were decoded (`store.pack`)."""
+        added = []
+        for facts, pickled, findings in packed:
+            self.result.events.append_packed(facts, pickled)
+            added.append(self._place(self.result.events.facts[-1], findings))
+            if self.on_event is not None:
+                self.on_event(added[-1], self.result.events[added[-1]], findings)
+        return added
+
+    def _place(self, event: PixelEvent | EventFacts, findings: list[Finding]) -> int:
+        """Put the event just stored on its page visit and number its findings."""
+        index = len(self.result.events) - 1
+        self.result.session.add(index, event)
+        for finding in findings:
+            finding.event = index
+        self.result.findings.extend(findings)
+        return index
 
     def add_event(self, event: PixelEvent) -> int:
         """Record an already decoded event and run the per-event checks on it."""

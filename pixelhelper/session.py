@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from pixelhelper.models import PixelEvent
+    from pixelhelper.store import EventFacts
 
 LOADER_SCRIPTS = ("i18n/pixel/events.js", "i18n/pixel/sdk.js")
 
@@ -40,7 +41,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def is_loader(event: PixelEvent) -> bool:
+def is_loader(event: PixelEvent | EventFacts) -> bool:
     """True for the per-pixel loader script (`events.js?sdkid=`), the one that installs a pixel."""
     return event.kind == "script" and event.endpoint in LOADER_SCRIPTS
 
@@ -109,7 +110,7 @@ class Session:
             self._visits.append(self._latest[key])
         return self._latest[key]
 
-    def add(self, index: int, event: PixelEvent) -> None:
+    def add(self, index: int, event: PixelEvent | EventFacts) -> None:
         """Place event number `index` on its page visit."""
         source = event.source
         if is_loader(event) and event.pixel_code:

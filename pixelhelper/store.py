@@ -11,6 +11,7 @@ rebuilt on access.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import marshal
@@ -90,6 +91,11 @@ def _raw_codes(payload: Any) -> str:
     return node if isinstance(node, str) else ""
 
 
+def pack(event: PixelEvent) -> tuple[EventFacts, bytes]:
+    """An event as a store holds it: its facts and its pickle (`EventStore.append_packed`)."""
+    return EventFacts.of(event), pickle.dumps(event, pickle.HIGHEST_PROTOCOL)
+
+
 BATCH = 64  # events compressed together: they share most of their field names and values
 
 
@@ -116,11 +122,26 @@ class EventStore(Sequence["PixelEvent"]):
         """Add an event (it is copied: later changes to the object are not seen)."""
         self.facts.append(EventFacts.of(event, self._share))
         if self.keep:
-            pickled = pickle.dumps(event, pickle.HIGHEST_PROTOCOL)
-            with self._lock:
-                self._pending.append(pickled)
-                if len(self._pending) == BATCH:
-                    self._flush()
+            self._hold(pickle.dumps(event, pickle.HIGHEST_PROTOCOL))
+
+    def append_packed(self, facts: EventFacts, pickled: bytes) -> None:
+        """Add an event packed where it was decoded (`pack`, in the live proxy's inspection
+        process): nothing to compute here but the sharing."""
+        if facts.signal_diagnostics or facts.inspection:
+            facts = dataclasses.replace(
+                facts,
+                signal_diagnostics=self._share(facts.signal_diagnostics),
+                inspection=self._share(facts.inspection),
+            )
+        self.facts.append(facts)
+        if self.keep:
+            self._hold(pickled)
+
+    def _hold(self, pickled: bytes) -> None:
+        with self._lock:
+            self._pending.append(pickled)
+            if len(self._pending) == BATCH:
+                self._flush()
 
     def _flush(self) -> None:
         ends, end = [], 0

@@ -18,6 +18,7 @@ Load it with `mitmdump -s addons/tiktok_pixel.py`, or let `pixelhelper live` do 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
@@ -25,6 +26,7 @@ import os
 import sys
 from collections import deque
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from mitmproxy import ctx, exceptions, http
@@ -39,6 +41,7 @@ from pixelhelper.files import check_writable, open_private, write_text
 from pixelhelper.inspect import InspectOptions
 from pixelhelper.live.logs import ScrubFilter
 from pixelhelper.live.redaction import REDACTED, Outcome, redact_request, reword_for_mode
+from pixelhelper.live.remote_inspector import RemoteInspector
 from pixelhelper.live.state import LiveSettings, LiveState, paused_gc
 from pixelhelper.live.stream import StreamSender, event_record, raw_request
 from pixelhelper.live.view import event_line, render_live
@@ -107,11 +110,53 @@ class _NoteHandler(logging.Handler):
         self.state.note(record.getMessage())
 
 
+_SETTLE_WAIT = 10.0  # seconds a finished flow waits for its inspection before it is saved
+
+
+@dataclass(eq=False)
+class _Observed:
+    """A pixel hit forwarded in observe mode, its inspection in the other process."""
+
+    flow: http.HTTPFlow
+    captured: CapturedRequest
+    meta: dict[str, Any]
+    state: LiveState
+    answered: bool
+    future: asyncio.Future[tuple[str, Any]] | None = None
+    settled: bool = False
+    recorded: asyncio.Future[None] | None = None  # resolved once recorded, if someone waits
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class _RemoteError(Exception):
+    """What the inspection process reported for one request."""
+
+
+def _result_of(future: asyncio.Future[tuple[str, Any]] | None) -> tuple[str, Any] | None:
+    """The process's answer, or None when there is none to use (inspect in-process)."""
+    if future is None or not future.done() or future.cancelled():
+        return None
+    if future.exception() is not None:
+        return None  # InspectorGone
+    return future.result()
+
+
 class PixelHelper:
     """mitmproxy addon: live TikTok Pixel Helper."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, inspector_process: bool = False) -> None:
+        """`inspector_process`: in observe mode, inspect in a separate process
+        (`inspector_process`) and forward each pixel request at once; the proxies `pixelhelper
+        live` and `mitmdump -s` start use it, in-process tests and embedders need not."""
         self.console = console
+        self._use_process = inspector_process
+        self._remote: RemoteInspector | None = None
+        self._inflight: dict[str, _Observed] = {}  # flow id -> hit awaiting its inspection
+        self._settler: asyncio.Task[None] | None = None
         self.state: LiveState | None = None
         self._writer: FlowWriter | None = None
         self._save_file: IO[bytes] | None = None
@@ -222,6 +267,9 @@ class PixelHelper:
             self.state = LiveState(settings=settings, options=options)
         except PixelHelperError as exc:
             raise exceptions.OptionsError(str(exc)) from exc
+        if self._remote is not None:  # it inspects with the old options: a new one, lazily
+            self._remote.close()
+            self._remote = None
 
     @staticmethod
     def _enforce_local_answers(opts: Any) -> None:
@@ -259,6 +307,7 @@ class PixelHelper:
             self._start_watchdog()
         except Exception:
             log.exception("pixelhelper: could not start the view")
+        self._ensure_remote()
         try:
             if self.state is not None:
                 self.state.warm_up()  # before the first real request, not during it
@@ -321,7 +370,8 @@ class PixelHelper:
 
     def done(self) -> None:
         """Stop the view, close the save file, print the summary and write the report."""
-        for step in (self._stop_view, self._close_save, self._summary):
+        for step in (self._catch_up, self._stop_remote, self._stop_view, self._close_save,
+                     self._summary):  # fmt: skip
             try:
                 step()
             except Exception as exc:
@@ -344,6 +394,7 @@ class PixelHelper:
                     )
 
     def _write_session(self, flow_path: str, report_path: str) -> None:
+        self._catch_up()
         try:
             if flow_path:
                 with open_private(flow_path) as handle:
@@ -438,7 +489,136 @@ class PixelHelper:
             recognition = None
             if mode == "observe":
                 return None
+        if mode == "observe" and recognition is not None and self._ensure_remote():
+            self._observe_remotely(flow, recognition, state)
+            return None
         return self._request(flow, recognition, mode, state)
+
+    # ------------------------------------------------------- observe mode, other process
+
+    def _ensure_remote(self) -> bool:
+        """Is the inspection process there (started now if need be)? Only with a running
+        loop and `inspector_process`; once it has failed, the proxy inspects by itself."""
+        if not self._use_process or self.state is None:
+            return False
+        if self._remote is not None:
+            return self._remote.alive
+        if ctx.options.pixelhelper_mode != "observe":
+            return False
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        self._remote = RemoteInspector(self.state.options)
+        try:
+            self._remote.start(loop)
+        except Exception as exc:
+            log.warning("pixelhelper: no inspection process (%s); inspecting in the proxy", exc)
+        return self._remote.alive
+
+    def _observe_remotely(
+        self, flow: http.HTTPFlow, recognition: Recognition, state: LiveState
+    ) -> None:
+        """Copy what the inspection reads now (later addons may rewrite the request), send
+        it off, and let the flow go on; `_settle` records the result in arrival order."""
+        assert self._remote is not None
+        try:
+            meta = self._meta(flow, recognition)
+            captured = request_from_flow(flow, "live", state.flows_seen - 1)
+        except Exception:
+            state.errors += 1
+            log.exception("pixelhelper: could not read a pixel request")
+            return
+        entry = _Observed(flow, captured, meta, state, answered=flow.response is not None)
+        entry.future = self._remote.submit(captured)
+        self._inflight[flow.id] = entry
+        if self._settler is None or self._settler.done():
+            self._settler = asyncio.get_running_loop().create_task(self._settle_in_order())
+
+    async def _settle_in_order(self) -> None:
+        """Record observed hits in the order they came, each once its result is back; a
+        large one (a big body: many events and findings to rebuild and record) in a thread,
+        as the in-proxy inspection of large bodies does, so other flows keep moving."""
+        while self._inflight:
+            entry = next(iter(self._inflight.values()))
+            if entry.future is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(entry.future)
+            if entry.settled:
+                continue
+            await self._offload(self._settle, entry, len(entry.captured.body))
+
+    def _settle(self, entry: _Observed) -> None:
+        """Record one observed hit: the process's result, or the proxy's own inspection when
+        the process is gone or was not waited for. Runs once per hit."""
+        if entry.settled:
+            return
+        entry.settled = True
+        self._inflight.pop(entry.flow.id, None)
+        try:
+            self._record_observed(entry)
+        finally:
+            if entry.recorded is not None and not entry.recorded.done():
+                entry.recorded.get_loop().call_soon_threadsafe(_resolve, entry.recorded)
+
+    def _record_observed(self, entry: _Observed) -> None:
+        state = entry.state
+        try:
+            result = _result_of(entry.future)
+            if result is not None and result[0] == "error":
+                raise _RemoteError(result[1])
+            with paused_gc():
+                if result is None:  # the process is gone: inspected here
+                    indices = state.record(state.prepare(entry.captured))
+                else:
+                    indices = state.record_packed(result[1])
+            entry.meta["events"] = indices
+            reword_for_mode(
+                [f for i in indices for f in state.findings_for(i)],
+                "block" if entry.answered else "observe",
+                (),
+            )
+            if self._view == "lines":
+                self._print([event_line(state, i) for i in indices])
+            if self._stream is not None:
+                self._stream_records(state, indices, entry.captured, entry.flow)
+        except Exception as exc:  # never the user's browsing: logged, and the proxy goes on
+            state.errors += 1
+            name = "" if isinstance(exc, _RemoteError) else f"{type(exc).__name__}: "
+            log.error("pixelhelper: observe mode failed: %s%s", name, exc)
+
+    def _catch_up(self) -> None:
+        """Record every hit still in flight, inspecting it here: before the session is
+        written or the proxy stops, so nothing is missing."""
+        for entry in list(self._inflight.values()):
+            self._settle(entry)
+
+    def _stop_remote(self) -> None:
+        if self._settler is not None:
+            self._settler.cancel()
+        if self._remote is not None:
+            self._remote.close()
+
+    async def _save_when_inspected(self, flow: http.HTTPFlow, entry: _Observed) -> None:
+        """A saved or streamed flow carries its events: wait (briefly) until they are in."""
+        if not entry.settled:
+            entry.recorded = asyncio.get_running_loop().create_future()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(entry.recorded), _SETTLE_WAIT)
+        self._settle(entry)  # not back in time: inspected here (a no-op once recorded)
+        self._save(flow)
+
+    @staticmethod
+    def _meta(flow: http.HTTPFlow, recognition: Recognition | None) -> dict[str, Any]:
+        kind = recognition.kind if recognition else None
+        meta: dict[str, Any] = {
+            "kind": kind.value if kind else None,
+            "url": flow.request.pretty_url,
+        }
+        flow.metadata["pixelhelper"] = meta
+        return meta
+
+    # ------------------------------------------------------------ in the proxy itself
 
     async def _request(
         self, flow: http.HTTPFlow, recognition: Recognition | None, mode: str, state: LiveState
@@ -455,11 +635,7 @@ class PixelHelper:
         self, flow: http.HTTPFlow, recognition: Recognition | None, mode: str, state: LiveState
     ) -> None:
         kind = recognition.kind if recognition else None
-        meta: dict[str, Any] = {
-            "kind": kind.value if kind else None,
-            "url": flow.request.pretty_url,
-        }
-        flow.metadata["pixelhelper"] = meta
+        meta = self._meta(flow, recognition)
         sdk = kind is Kind.SCRIPT and flow.request.method.upper() in ("GET", "HEAD")
         if mode == "block" and sdk and ctx.options.pixelhelper_allow_sdk:
             for name in ("cookie", "referer", "origin"):
@@ -606,13 +782,20 @@ class PixelHelper:
         except Exception:
             log.exception("pixelhelper: tcp_start failed")
 
-    def response(self, flow: http.HTTPFlow) -> None:
+    def response(self, flow: http.HTTPFlow) -> Coroutine[Any, Any, None] | None:
         """Save finished flows."""
-        self._save(flow)
+        return self._finished(flow)
 
-    def error(self, flow: http.HTTPFlow) -> None:
+    def error(self, flow: http.HTTPFlow) -> Coroutine[Any, Any, None] | None:
         """Save flows that ended in an error too (a blocked or failed beacon is still a hit)."""
+        return self._finished(flow)
+
+    def _finished(self, flow: http.HTTPFlow) -> Coroutine[Any, Any, None] | None:
+        entry = self._inflight.get(flow.id)
+        if entry is not None and (self._writer is not None or self._stream is not None):
+            return self._save_when_inspected(flow, entry)
         self._save(flow)
+        return None
 
     def _save(self, flow: http.HTTPFlow) -> None:
         if self._stream is not None and flow.metadata.get("pixelhelper") is not None:

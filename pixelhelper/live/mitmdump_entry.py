@@ -2,4 +2,4 @@
 
 from pixelhelper.live.addon import PixelHelper
 
-addons = [PixelHelper()]
+addons = [PixelHelper(inspector_process=True)]

@@ -24,15 +24,31 @@ from pixelhelper.models import Finding, PixelEvent
 from pixelhelper.session import page_key
 
 if TYPE_CHECKING:
-    from pixelhelper.store import EventStore
+    from pixelhelper.store import EventFacts, EventStore
 
 Prepared = list[tuple[PixelEvent, list[Finding]]]
+Packed = list[tuple["EventFacts", bytes, list[Finding]]]  # `store.pack` of each event
+
+
+def warm_up_request() -> CapturedRequest:
+    """A made-up hit that runs every detector once (lazy imports, compiled patterns)."""
+    body = json.dumps(
+        {"event": "CompletePayment", "timestamp": "2026-01-01T00:00:00Z",
+         "context": {"pixel": {"code": "CWARMUP0000000000000"},
+                     "page": {"url": "https://shop.example.com/checkout?phone=4155550132"},
+                     "user": {"email": "warm.up@example.com"}},
+         "properties": {"value": 1, "currency": "USD", "contents": [{"content_id": "1"}]}}
+    ).encode()  # fmt: skip
+    return CapturedRequest(
+        "POST", "https://analytics.tiktok.com/api/v2/pixel",
+        (("Content-Type", "application/json"), ("User-Agent", "Mozilla/5.0")), body,
+    )  # fmt: skip
 
 
 _FREEZE_EVERY = 2_000
 
 
-def _freeze_retained(prepared: Prepared) -> None:
+def _freeze_retained(size: int) -> None:
     """Move what the session now retains out of the garbage collector's view.
 
     A live session keeps every event and finding; each full collection would walk all of them
@@ -40,7 +56,6 @@ def _freeze_retained(prepared: Prepared) -> None:
     milliseconds. The retained objects live as long as the session, so they are frozen once a
     batch is large enough to matter (`gc.freeze` costs nothing per object).
     """
-    size = sum(1 + len(findings) for _event, findings in prepared)
     _pending[0] += size
     if _pending[0] >= _FREEZE_EVERY:
         _pending[0] = 0
@@ -113,15 +128,25 @@ class LiveState:
         """Add prepared events to the session; return their indices."""
         with self.lock:
             added = self.audit.record(prepared)
-            for index, (_event, findings) in zip(added, prepared, strict=True):
-                self._by_event[index] = findings
-                self.severities.update(f.severity for f in findings)
-            _freeze_retained(prepared)
-            for index in added:
-                event = self.events.facts[index]
-                if event.kind in ("pixel", "action") and event.page_url:
-                    self.current_page = page_key(event.page_url)
+            self._note_added(added, [findings for _event, findings in prepared])
             return added
+
+    def record_packed(self, packed: Packed) -> list[int]:
+        """`record` for events decoded and packed in the inspection process."""
+        with self.lock:
+            added = self.audit.record_packed(packed)
+            self._note_added(added, [findings for _facts, _pickled, findings in packed])
+            return added
+
+    def _note_added(self, added: list[int], findings_of: list[list[Finding]]) -> None:
+        for index, findings in zip(added, findings_of, strict=True):
+            self._by_event[index] = findings
+            self.severities.update(f.severity for f in findings)
+        _freeze_retained(sum(1 + len(findings) for findings in findings_of))
+        for index in added:
+            event = self.events.facts[index]
+            if event.kind in ("pixel", "action") and event.page_url:
+                self.current_page = page_key(event.page_url)
 
     def warm_up(self) -> None:
         """Run the pipeline once on a made-up hit, then freeze what start-up left behind.
@@ -131,19 +156,7 @@ class LiveState:
         every full collection would walk mitmproxy's and pixelhelper's start-up objects.
         Nothing is recorded: `prepare` touches no session state.
         """
-        body = json.dumps(
-            {"event": "CompletePayment", "timestamp": "2026-01-01T00:00:00Z",
-             "context": {"pixel": {"code": "CWARMUP0000000000000"},
-                         "page": {"url": "https://shop.example.com/checkout?phone=4155550132"},
-                         "user": {"email": "warm.up@example.com"}},
-             "properties": {"value": 1, "currency": "USD", "contents": [{"content_id": "1"}]}}
-        ).encode()  # fmt: skip
-        self.prepare(
-            CapturedRequest(
-                "POST", "https://analytics.tiktok.com/api/v2/pixel",
-                (("Content-Type", "application/json"), ("User-Agent", "Mozilla/5.0")), body,
-            )
-        )  # fmt: skip
+        self.prepare(warm_up_request())
         gc.collect()
         gc.freeze()
 

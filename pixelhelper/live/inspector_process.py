@@ -1,0 +1,91 @@
+"""The live proxy's inspection process: pixel requests decoded and inspected off mitmproxy's core.
+
+mitmproxy handles every flow on one event loop, in one process, and at full load that loop
+is the proxy's bottleneck: decoding and inspecting a pixel hit in-process (a third of a
+millisecond) cut its pixel throughput by a third. In observe mode nothing waits for the
+verdict, so the addon copies each pixel request, sends it here and forwards the flow at once;
+this process runs the same stateless half of the audit (`Audit.prepare`) and sends back the
+decoded events, packed as the session's store holds them (`store.pack`: their facts and
+pickles, so the proxy neither rebuilds nor re-pickles them), with their findings, in order;
+the addon records them into the session.
+
+Both sides speak length-prefixed pickles over a socket pair the addon creates: nothing is
+reachable from outside the two processes. The process ends when the socket closes, which is
+also what happens when the proxy dies. Run as `python -m pixelhelper.live.inspector_process
+FD OPTIONS_JSON`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import pickle
+import socket
+import struct
+import sys
+from typing import Any
+
+HEADER = struct.Struct("!Q")  # the length of the pickle that follows
+
+
+def read_frame(sock: socket.socket) -> bytes | None:
+    """One frame, or None at end of stream."""
+    header = _read_exactly(sock, HEADER.size)
+    if header is None:
+        return None
+    body = _read_exactly(sock, HEADER.unpack(header)[0])
+    if body is None:
+        raise EOFError("the stream ended inside a frame")
+    return body
+
+
+def frame(value: Any) -> bytes:
+    """A value as one frame."""
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(data)) + data
+
+
+def _read_exactly(sock: socket.socket, size: int) -> bytes | None:
+    chunks, missing = [], size
+    while missing:
+        chunk = sock.recv(min(missing, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def serve(sock: socket.socket, options: dict[str, Any]) -> None:
+    """Answer each batch of requests with one result per request, in order: `("ok",
+    prepared)` or `("error", text)` (the addon logs it; the proxy goes on)."""
+    from pixelhelper.audit import Audit
+    from pixelhelper.inspect import InspectOptions
+    from pixelhelper.live.state import warm_up_request
+    from pixelhelper.store import pack
+
+    audit = Audit(InspectOptions(**options))
+    audit.prepare(warm_up_request())
+    gc.collect()
+    gc.freeze()  # start-up objects: never walked again by a collection
+    while (data := read_frame(sock)) is not None:
+        results: list[tuple[str, Any]] = []
+        for request in pickle.loads(data):  # noqa: S301  (the proxy's own socket pair)
+            try:
+                prepared = audit.prepare(request)
+                results.append(("ok", [(*pack(event), found) for event, found in prepared]))
+            except Exception as exc:
+                results.append(("error", f"{type(exc).__name__}: {exc}"))
+        sock.sendall(frame(results))
+
+
+def main(argv: list[str]) -> int:
+    sock = socket.socket(fileno=int(argv[0]))
+    with contextlib.suppress(OSError, EOFError, KeyboardInterrupt):  # the proxy went away
+        serve(sock, json.loads(argv[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
