@@ -307,10 +307,10 @@ class PixelHelper:
             self._start_watchdog()
         except Exception:
             log.exception("pixelhelper: could not start the view")
-        self._ensure_remote()
+        remote = self._ensure_remote()
         try:
-            if self.state is not None:
-                self.state.warm_up()  # before the first real request, not during it
+            if self.state is not None:  # before the first real request, not during it
+                self.state.warm_up(inspect=not remote)
         except Exception:
             log.exception("pixelhelper: warm-up failed (the first pixel request will be slower)")
 
@@ -483,14 +483,15 @@ class PixelHelper:
         try:
             if not is_tiktok_flow(flow):
                 return None
-            recognition = recognise(flow.request.method, flow.request.pretty_url)
+            url = flow.request.pretty_url
+            recognition = recognise(flow.request.method, url)
         except Exception:
             log.exception("pixelhelper: recognition failed")
             recognition = None
             if mode == "observe":
                 return None
         if mode == "observe" and recognition is not None and self._ensure_remote():
-            self._observe_remotely(flow, recognition, state)
+            self._observe_remotely(flow, recognition, state, url)
             return None
         return self._request(flow, recognition, mode, state)
 
@@ -517,14 +518,14 @@ class PixelHelper:
         return self._remote.alive
 
     def _observe_remotely(
-        self, flow: http.HTTPFlow, recognition: Recognition, state: LiveState
+        self, flow: http.HTTPFlow, recognition: Recognition, state: LiveState, url: str
     ) -> None:
         """Copy what the inspection reads now (later addons may rewrite the request), send
         it off, and let the flow go on; `_settle` records the result in arrival order."""
         assert self._remote is not None
         try:
-            meta = self._meta(flow, recognition)
-            captured = request_from_flow(flow, "live", state.flows_seen - 1)
+            meta = self._meta(flow, recognition, url)
+            captured = request_from_flow(flow, "live", state.flows_seen - 1, url)
         except Exception:
             state.errors += 1
             log.exception("pixelhelper: could not read a pixel request")
@@ -541,9 +542,9 @@ class PixelHelper:
         as the in-proxy inspection of large bodies does, so other flows keep moving."""
         while self._inflight:
             entry = next(iter(self._inflight.values()))
-            if entry.future is not None:
+            if entry.future is not None and not entry.future.done():
                 with contextlib.suppress(Exception):
-                    await asyncio.shield(entry.future)
+                    await entry.future
             if entry.settled:
                 continue
             await self._offload(self._settle, entry, len(entry.captured.body))
@@ -567,11 +568,11 @@ class PixelHelper:
             result = _result_of(entry.future)
             if result is not None and result[0] == "error":
                 raise _RemoteError(result[1])
-            with paused_gc():
-                if result is None:  # the process is gone: inspected here
+            if result is None:  # the process is gone: inspected here
+                with paused_gc():
                     indices = state.record(state.prepare(entry.captured))
-                else:
-                    indices = state.record_packed(result[1])
+            else:
+                indices = state.record_packed(result[1])
             entry.meta["events"] = indices
             reword_for_mode(
                 [f for i in indices for f in state.findings_for(i)],
@@ -609,11 +610,13 @@ class PixelHelper:
         self._save(flow)
 
     @staticmethod
-    def _meta(flow: http.HTTPFlow, recognition: Recognition | None) -> dict[str, Any]:
+    def _meta(
+        flow: http.HTTPFlow, recognition: Recognition | None, url: str | None = None
+    ) -> dict[str, Any]:
         kind = recognition.kind if recognition else None
         meta: dict[str, Any] = {
             "kind": kind.value if kind else None,
-            "url": flow.request.pretty_url,
+            "url": url if url is not None else flow.request.pretty_url,
         }
         flow.metadata["pixelhelper"] = meta
         return meta

@@ -148,15 +148,18 @@ class LiveState:
             if event.kind in ("pixel", "action") and event.page_url:
                 self.current_page = page_key(event.page_url)
 
-    def warm_up(self) -> None:
+    def warm_up(self, inspect: bool = True) -> None:
         """Run the pipeline once on a made-up hit, then freeze what start-up left behind.
 
         The first real pixel request would otherwise pay for the detectors' lazy imports,
         compiled patterns and caches (tens of milliseconds, on the proxy's event loop), and
         every full collection would walk mitmproxy's and pixelhelper's start-up objects.
-        Nothing is recorded: `prepare` touches no session state.
+        Nothing is recorded: `prepare` touches no session state. `inspect=False` when an
+        inspection process does the inspecting: the proxy then never loads the detectors'
+        data unless that process fails.
         """
-        self.prepare(warm_up_request())
+        if inspect:
+            self.prepare(warm_up_request())
         gc.collect()
         gc.freeze()
 

@@ -43,8 +43,11 @@ def _where(stats: SourceStats) -> str:
     return f"after {stats.flows} flows" if stats.flows else "at the start"
 
 
-def request_from_flow(flow: Any, source: str, index: int) -> CapturedRequest:
-    """Convert a mitmproxy HTTPFlow into the core's plain-value request."""
+def request_from_flow(
+    flow: Any, source: str, index: int, url: str | None = None
+) -> CapturedRequest:
+    """Convert a mitmproxy HTTPFlow into the core's plain-value request (`url`: its
+    `pretty_url`, when the caller has it already)."""
     request = flow.request
     headers = tuple(
         (k.decode("utf-8", "replace"), v.decode("utf-8", "replace"))
@@ -54,7 +57,7 @@ def request_from_flow(flow: Any, source: str, index: int) -> CapturedRequest:
     client_ip = peer[0] if peer and peer[0] else None
     return CapturedRequest(
         method=request.method,
-        url=request.pretty_url,
+        url=request.pretty_url if url is None else url,
         headers=headers,
         body=request.raw_content or b"",
         client_ip=client_ip,
