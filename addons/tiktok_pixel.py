@@ -2,7 +2,9 @@
 
 Options: `--set pixelhelper_mode=observe|block|redact`, `pixelhelper_known_identities=FILE`,
 `pixelhelper_region=CC`, `pixelhelper_save=FILE`, `pixelhelper_save_all=true`,
-`pixelhelper_report=FILE`, `pixelhelper_view=auto|live|lines|none`. See `mitmdump --options`.
+`pixelhelper_report=FILE`, `pixelhelper_view=auto|live|lines|none`,
+`pixelhelper_inspector_process=false` (inspect in the proxy, not in a separate process).
+See `mitmdump --options`.
 """
 
 from pixelhelper.live.addon import PixelHelper

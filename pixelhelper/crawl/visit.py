@@ -97,9 +97,10 @@ def visit(plan: VisitPlan) -> dict[str, Any]:
     """Start the site's proxy, browse it, stop the proxy (closing the capture)."""
     from pixelhelper.live.proxy import ProxyConfig, free_port, start_background, stop
 
-    config = ProxyConfig(
-        port=free_port(), mode=plan.mode, save=plan.save, view="none", summary=False
-    )
+    config = ProxyConfig(  # one short visit: a second process would cost more than it saves
+        port=free_port(), mode=plan.mode, save=plan.save, view="none", summary=False,
+        inspector_process=False,
+    )  # fmt: skip
     process = start_background(config)
     try:
         return browse_site(plan, f"http://127.0.0.1:{config.port}")

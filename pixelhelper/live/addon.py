@@ -216,6 +216,11 @@ class PixelHelper:
         )  # fmt: skip
         loader.add_option("pixelhelper_summary", bool, True, "On exit, print the session report.")
         loader.add_option(
+            "pixelhelper_inspector_process", bool, True,
+            "In observe mode, decode and inspect pixel requests in a separate process and "
+            "forward them at once (false: inspect in the proxy itself).",
+        )  # fmt: skip
+        loader.add_option(
             "pixelhelper_listen", str, "",
             "Listen address shown in the status line (set by `pixelhelper live`).",
         )  # fmt: skip
@@ -504,7 +509,10 @@ class PixelHelper:
             return False
         if self._remote is not None:
             return self._remote.alive
-        if ctx.options.pixelhelper_mode != "observe":
+        if (
+            ctx.options.pixelhelper_mode != "observe"
+            or not ctx.options.pixelhelper_inspector_process
+        ):
             return False
         try:
             loop = asyncio.get_running_loop()

@@ -44,6 +44,7 @@ class ProxyConfig:
     known_identities: str | None = None
     show_values: bool = False
     allow_sdk: bool = False
+    inspector_process: bool = True
     extra: list[str] = field(default_factory=list)
 
     def command(self) -> list[str]:
@@ -56,6 +57,7 @@ class ProxyConfig:
             "pixelhelper_show_values": str(self.show_values).lower(),
             "pixelhelper_allow_sdk": str(self.allow_sdk).lower(),
             "pixelhelper_save_all": str(self.save_all).lower(),
+            "pixelhelper_inspector_process": str(self.inspector_process).lower(),
             "pixelhelper_listen": f"{self.host}:{self.port}",
             "pixelhelper_parent_pid": str(os.getpid()),
         }
