@@ -86,11 +86,13 @@ def _deadline(seconds: int):
 
 
 @pytest.mark.parametrize("shape", ["one string", "a list"])
-def test_200k_emails_in_one_body_do_not_stall(shape):
-    emails = [f"user{i}@example{i % 97}.com" for i in range(200_000)]
+def test_80k_emails_in_one_body_do_not_stall(shape):
+    # Linear work takes a few seconds; quadratic work over 80,000 values (6.4e9 steps) could
+    # not finish before the deadline. The 200,000-email figures are bench_masking.py's.
+    emails = [f"user{i}@example{i % 97}.com" for i in range(80_000)]
     note = " ".join(emails) if shape == "one string" else emails
     body = hit("Lead", properties={"note": note})
-    with _deadline(120):
+    with _deadline(90):
         out = _report(body)
     assert "user123@example26.com" not in out and "u***@example26.com" in out
 

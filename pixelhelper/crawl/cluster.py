@@ -16,7 +16,7 @@ from typing import Any
 
 from pixelhelper.errors import PixelHelperError
 
-CONNECT_TIMEOUT = "15s"
+CONNECT_TIMEOUT = "8s"  # a scheduler answers in milliseconds; refused connections are retried
 
 
 @contextlib.contextmanager
