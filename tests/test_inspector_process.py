@@ -116,3 +116,29 @@ def test_observe_mode_records_every_hit_in_order_even_when_the_process_dies():
     ours = [(f.rule, f.event, f.location) for f in addon.state.audit.result.findings]
     theirs = [(f.rule, f.event, f.location) for f in reference.state.audit.result.findings]
     assert ours == theirs and ours, "the same findings, on the same events"
+
+
+def test_a_saved_session_holds_each_hit_with_its_events(tmp_path):
+    """A finished flow waits for its inspection, so the saved flow carries its events."""
+    from mitmproxy.io import FlowReader
+
+    from pixelhelper.audit import audit_paths
+
+    saved = tmp_path / "session.flow"
+    addon = PixelHelper(inspector_process=True)
+    flows = [pixel_flow(hit(EVENTS[n % len(EVENTS)], n=n), n=n) for n in range(8)]
+
+    async def run() -> None:
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, pixelhelper_view="none", pixelhelper_summary=False,
+                           pixelhelper_save=str(saved))  # fmt: skip
+            addon.running()
+            for flow in flows:  # request, then response: the response waits for the result
+                await tctx.cycle(addon, flow)
+            addon.done()
+
+    asyncio.run(run())
+    with saved.open("rb") as handle:
+        metas = [f.metadata.get("pixelhelper") for f in FlowReader(handle).stream()]
+    assert [m["events"] for m in metas] == [[n] for n in range(8)]
+    assert len(audit_paths([saved]).events) == 8

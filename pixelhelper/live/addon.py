@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -123,7 +124,8 @@ class _Observed:
     state: LiveState
     answered: bool
     future: asyncio.Future[tuple[str, Any]] | None = None
-    settled: bool = False
+    settled: bool = False  # its recording has begun (it happens once)
+    finished: bool = False  # ...and ended
     recorded: asyncio.Future[None] | None = None  # resolved once recorded, if someone waits
 
 
@@ -157,6 +159,7 @@ class PixelHelper:
         self._remote: RemoteInspector | None = None
         self._inflight: dict[str, _Observed] = {}  # flow id -> hit awaiting its inspection
         self._settler: asyncio.Task[None] | None = None
+        self._settle_lock = threading.Lock()
         self.state: LiveState | None = None
         self._writer: FlowWriter | None = None
         self._save_file: IO[bytes] | None = None
@@ -560,13 +563,15 @@ class PixelHelper:
     def _settle(self, entry: _Observed) -> None:
         """Record one observed hit: the process's result, or the proxy's own inspection when
         the process is gone or was not waited for. Runs once per hit."""
-        if entry.settled:
-            return
-        entry.settled = True
+        with self._settle_lock:  # the loop and a worker thread may both get here
+            if entry.settled:
+                return
+            entry.settled = True
         self._inflight.pop(entry.flow.id, None)
         try:
             self._record_observed(entry)
         finally:
+            entry.finished = True
             if entry.recorded is not None and not entry.recorded.done():
                 entry.recorded.get_loop().call_soon_threadsafe(_resolve, entry.recorded)
 
@@ -610,8 +615,8 @@ class PixelHelper:
 
     async def _save_when_inspected(self, flow: http.HTTPFlow, entry: _Observed) -> None:
         """A saved or streamed flow carries its events: wait (briefly) until they are in."""
-        if not entry.settled:
-            entry.recorded = asyncio.get_running_loop().create_future()
+        entry.recorded = asyncio.get_running_loop().create_future()  # before the check:
+        if not entry.finished:  # a settle (maybe in a thread) either sees it or is done
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(entry.recorded), _SETTLE_WAIT)
         self._settle(entry)  # not back in time: inspected here (a no-op once recorded)
