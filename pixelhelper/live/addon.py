@@ -556,7 +556,8 @@ class PixelHelper:
             if entry.future is not None and not entry.future.done():
                 with contextlib.suppress(Exception):
                     await entry.future
-            if entry.settled:
+            if entry.settled:  # recorded meanwhile (a saved flow, a catch-up)
+                self._inflight.pop(entry.flow.id, None)
                 continue
             await self._offload(self._settle, entry, len(entry.captured.body))
 
