@@ -95,6 +95,22 @@ def ratio(
     return factor
 
 
+def audit(path: Path, count: int) -> list[tuple[float, float, float]]:
+    """`pixelhelper audit --format json` on `path`, reported."""
+    ours = runs([*CLI, "audit", "--format", "json", str(path)], count)
+    report("pixelhelper audit --format json", ours)
+    return ours
+
+
+def against(name: str, baseline: str, path: Path, count: int) -> list[tuple[float, float, float]]:
+    """The baseline script on `path`, then the audit, and their ratio; the audit's runs."""
+    base = runs([PY, "-c", baseline, str(path)], count)
+    report(name, base)
+    ours = audit(path, count)
+    ratio(f"audit vs {name.split()[0]}", base, ours)
+    return ours
+
+
 def bytes_per_event(count: int = 400) -> tuple[float, float]:
     """Memory held per event: decoded `PixelEvent`s in a list vs the compact `EventStore`."""
     from bench_detectors import payloads
@@ -150,30 +166,21 @@ def main() -> None:
             flows = write_flow_file(path, size, share)
             mb = path.stat().st_size / 1e6
             print(f"flow file, {share:.0%} pixel flows: {mb:.0f} MB, {flows} flows")
-            base = runs([PY, "-c", FLOW_READER, str(path)], args.runs)
-            report("FlowReader iteration", base)
-            ours = runs([*CLI, "audit", "--format", "json", str(path)], args.runs)
-            report("pixelhelper audit --format json", ours)
-            ratio("audit vs FlowReader", base, ours)
+            ours = against("FlowReader iteration", FLOW_READER, path, args.runs)
             flow_rss[share] = statistics.median(r[2] for r in ours)
             path.unlink()
         if args.large:
             path = work / "capture-large.flow"
             flows = write_flow_file(path, size * 4, 0.01)
             print(f"flow file 4x, 1% pixel: {path.stat().st_size / 1e6:.0f} MB, {flows} flows")
-            ours = runs([*CLI, "audit", "--format", "json", str(path)], args.runs)
-            report("pixelhelper audit --format json", ours)
+            ours = audit(path, args.runs)
             large = statistics.median(r[2] for r in ours)
             print(f"  => peak RSS 4x / 1x: {large / flow_rss[0.01]:.2f}")
             path.unlink()
         path = work / "capture.har"
         entries = write_har(path, size, 0.01)
         print(f"HAR, 1% pixel entries: {path.stat().st_size / 1e6:.0f} MB, {entries} entries")
-        base = runs([PY, "-c", JSON_LOAD, str(path)], args.runs)
-        report("json.load", base)
-        ours = runs([*CLI, "audit", "--format", "json", str(path)], args.runs)
-        report("pixelhelper audit --format json", ours)
-        ratio("audit vs json.load", base, ours)
+        against("json.load", JSON_LOAD, path, args.runs)
     live, compact = bytes_per_event()
     print(f"memory per held event: PixelEvent {live:,.0f} B, EventStore {compact:,.0f} B "
           f"({live / compact:.1f}x less)")  # fmt: skip

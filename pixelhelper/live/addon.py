@@ -26,7 +26,7 @@ import os
 import sys
 import threading
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -43,7 +43,7 @@ from pixelhelper.inspect import InspectOptions
 from pixelhelper.live.logs import ScrubFilter
 from pixelhelper.live.redaction import REDACTED, Outcome, redact_request, reword_for_mode
 from pixelhelper.live.remote_inspector import RemoteInspector
-from pixelhelper.live.state import LiveSettings, LiveState, paused_gc
+from pixelhelper.live.state import LiveSettings, LiveState, in_thread, paused_gc
 from pixelhelper.live.stream import StreamSender, event_record, raw_request
 from pixelhelper.live.view import event_line, render_live
 from pixelhelper.output import Format
@@ -62,7 +62,6 @@ MODES = ("observe", "block", "redact")
 VIEWS = ("auto", "live", "lines", "none", "stream")
 INLINE_LIMIT = 64 * 1024
 """Bodies up to this size are inspected inline; larger ones in a worker thread."""
-_SWITCH_INTERVAL = 0.0005
 _KEPT_FLOWS = 20_000  # pixel flows kept in memory for the app's "write the session"
 _CORS = {"Access-Control-Allow-Credentials": "true", "Cache-Control": "no-store"}
 # Hosts whose ignore/allow rules block mode must not honour (it would forward them raw).
@@ -136,6 +135,11 @@ def _resolve(future: asyncio.Future[None]) -> None:
 
 class _RemoteError(Exception):
     """What the inspection process reported for one request."""
+
+
+def _reword(state: LiveState, indices: list[int], mode: str, stripped: Sequence[str] = ()) -> None:
+    """Make the events' findings say what `mode` did with their values (`reword_for_mode`)."""
+    reword_for_mode([f for i in indices for f in state.findings_for(i)], mode, stripped)
 
 
 def _result_of(future: asyncio.Future[tuple[str, Any]] | None) -> tuple[str, Any] | None:
@@ -588,13 +592,8 @@ class PixelHelper:
             else:
                 indices = state.record_packed(result[1])
             entry.meta["events"] = indices
-            reword_for_mode(
-                [f for i in indices for f in state.findings_for(i)],
-                "block" if entry.answered else "observe",
-                (),
-            )
-            if self._view == "lines":
-                self._print([event_line(state, i) for i in indices])
+            _reword(state, indices, "block" if entry.answered else "observe")
+            self._print(self._lines(state, indices))
             if self._stream is not None:
                 self._stream_records(state, indices, entry.captured, entry.flow)
         except Exception as exc:  # never the user's browsing: logged, and the proxy goes on
@@ -681,8 +680,9 @@ class PixelHelper:
             meta["redacted"] = outcome.stripped
             state.redacted += 1
             state.note("redacted: " + "; ".join(outcome.stripped))
-        reword_for_mode(
-            [f for i in indices for f in state.findings_for(i)],
+        _reword(
+            state,
+            indices,
             "block" if flow.response is not None else mode,
             outcome.stripped if outcome is not None and outcome.changed else (),
         )
@@ -705,8 +705,11 @@ class PixelHelper:
             findings = [f for _event, found in prepared for f in found]
             decode_failed = any(event.decode_error for event, _found in prepared)
             outcome = redact_request(captured, findings, decode_failed, state.audit.inspector)
-        lines = [event_line(state, i) for i in indices] if self._view == "lines" else []
-        return indices, lines, outcome
+        return indices, self._lines(state, indices), outcome
+
+    def _lines(self, state: LiveState, indices: list[int]) -> list[str]:
+        """The `lines` view's line per event (none in the other views)."""
+        return [event_line(state, i) for i in indices] if self._view == "lines" else []
 
     @staticmethod
     async def _offload(func: Any, *args: Any) -> Any:
@@ -715,11 +718,7 @@ class PixelHelper:
         *call, size = args
         if size <= INLINE_LIMIT:
             return func(*call)
-        # The worker holds the GIL while it inspects; a short switch interval hands it back
-        # to the event loop often enough that other flows keep their usual latency.
-        if sys.getswitchinterval() > _SWITCH_INTERVAL:
-            sys.setswitchinterval(_SWITCH_INTERVAL)
-        return await asyncio.to_thread(func, *call)
+        return await in_thread(func, *call)
 
     def _block(
         self, flow: http.HTTPFlow, recognition: Recognition | None, meta: dict[str, Any]

@@ -21,6 +21,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from pixelhelper.live.inspector_process import HEADER, frame
+from pixelhelper.live.state import in_thread
 
 if TYPE_CHECKING:
     from pixelhelper.capture import CapturedRequest
@@ -30,17 +31,14 @@ log = logging.getLogger(__name__)
 
 
 _BIG_FRAME = 256 * 1024  # results this large are unpickled in a thread
-_SWITCH_INTERVAL = 0.0005
 
 
 async def _loads(data: bytes) -> Any:
-    """Results unpickled: a large frame (a body of thousands of findings) in a thread, with a
-    short switch interval, so the proxy's other flows keep their turns meanwhile."""
+    """Results unpickled: a large frame (a body of thousands of findings) in a thread, so
+    the proxy's other flows keep their turns meanwhile."""
     if len(data) <= _BIG_FRAME:
         return pickle.loads(data)  # noqa: S301  (our own process, over a socket pair)
-    if sys.getswitchinterval() > _SWITCH_INTERVAL:
-        sys.setswitchinterval(_SWITCH_INTERVAL)
-    return await asyncio.to_thread(pickle.loads, data)
+    return await in_thread(pickle.loads, data)
 
 
 class InspectorGone(RuntimeError):

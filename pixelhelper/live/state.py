@@ -7,15 +7,17 @@ it under its lock.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import json
+import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pixelhelper.audit import Audit
 from pixelhelper.capture import CapturedRequest
@@ -26,6 +28,7 @@ from pixelhelper.session import page_key
 if TYPE_CHECKING:
     from pixelhelper.store import EventFacts, EventStore
 
+T = TypeVar("T")
 Prepared = list[tuple[PixelEvent, list[Finding]]]
 Packed = list[tuple["EventFacts", bytes, list[Finding]]]  # `store.pack` of each event
 
@@ -65,6 +68,18 @@ def _freeze_retained(size: int) -> None:
 _pending = [0]
 _paused = [0]
 _gc_lock = threading.Lock()
+
+
+_SWITCH_INTERVAL = 0.0005
+
+
+async def in_thread(func: Callable[..., T], *args: Any) -> T:
+    """`func(*args)` in a worker thread. The worker holds the GIL while it works; a short
+    switch interval hands it back to the event loop often enough that the proxy's other
+    flows keep their usual latency."""
+    if sys.getswitchinterval() > _SWITCH_INTERVAL:
+        sys.setswitchinterval(_SWITCH_INTERVAL)
+    return await asyncio.to_thread(func, *args)
 
 
 @contextlib.contextmanager

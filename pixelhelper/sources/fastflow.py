@@ -139,14 +139,20 @@ def _mentions_tiktok(request: bytes) -> bool:
     return _MARKER_A in text or _MARKER_B in text
 
 
-def _walk_to_request(view: mmap.mmap, start: int, end: int) -> bool:
-    for key, _head, payload, tag in _items(view, start, end):
-        if key == b"request":
-            return _mentions_tiktok(view[payload:tag])
-    return False
-
-
 _Offsets = tuple[int, int, int]  # a value's prefix, payload and tag
+
+
+def _walk_to_request(view: mmap.mmap, start: int, end: int) -> bool:
+    found = _find(view, start, end, b"request")
+    return found is not None and _mentions_tiktok(view[found[1] : found[2]])
+
+
+def _find(view: mmap.mmap, start: int, end: int, name: bytes) -> _Offsets | None:
+    """The offsets of a dict's item `name`, walked to by the length prefixes."""
+    for key, head, payload, tag in _items(view, start, end):
+        if key == name:
+            return head, payload, tag
+    return None
 
 
 def _fields(view: mmap.mmap, start: int, end: int) -> dict[bytes, _Offsets]:
@@ -181,10 +187,8 @@ def _client(view: mmap.mmap, fields: dict[bytes, _Offsets]) -> object:
         value = _HEAD.match(view, at + len(_PEERNAME), tag)
         if value is not None and value.end() + int(value.group(1)) == tag - 1:
             return {"peername": flowstate.loads(view[at + len(_PEERNAME) : tag])}
-    for key, value_head, _payload, value_tag in _items(view, payload, tag):
-        if key == b"peername":
-            return {"peername": flowstate.loads(view[value_head : value_tag + 1])}
-    return {}
+    found = _find(view, payload, tag, b"peername")
+    return {} if found is None else {"peername": flowstate.loads(view[found[0] : found[2] + 1])}
 
 
 def _light(

@@ -122,22 +122,26 @@ class JsonText:
 
     # -- structure -------------------------------------------------------------------------
 
-    def _members(self) -> Iterator[str]:
-        """Keys of the object whose `{` was just taken; the caller parses or skips each value."""
+    def _separated(self, close: str) -> Iterator[None]:
+        """Once per element of the object or array just opened, before the element (commas
+        taken); the closing bracket is taken at the end."""
         first = True
         while True:
-            char = self._peek()
-            if char == "}":
+            if self._peek() == close:
                 self._pos += 1
                 return
             if not first:
                 self._take(",")
-                char = self._peek()
-            if char != '"':
+            first = False
+            yield
+
+    def _members(self) -> Iterator[str]:
+        """Keys of the object whose `{` was just taken; the caller parses or skips each value."""
+        for _ in self._separated("}"):
+            if self._peek() != '"':
                 raise self._unreadable("expecting property name")
             key = self.value()
             self._take(":")
-            first = False
             yield key
 
     def locate(self) -> str:
@@ -173,15 +177,7 @@ class JsonText:
 
     def entries(self) -> Iterator[Any]:
         """The entries, one at a time, after `locate`; then check the document ends well."""
-        first = True
-        while True:
-            char = self._peek()
-            if char == "]":
-                self._pos += 1
-                break
-            if not first:
-                self._take(",")
-            first = False
+        for _ in self._separated("]"):
             yield self.value()
         for members in reversed(self._open):  # the rest of `log`, then of the document
             for _key in members:
