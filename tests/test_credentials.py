@@ -164,6 +164,26 @@ def test_free_text_shapes():
     assert scrub_text("https://x.example/?q=shoes&page=2") == "https://x.example/?q=shoes&page=2"
 
 
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("password%3Dhunter2", "hunter2"),  # an encoded pair on its own: no `=` or `:`
+        ("state%3Dx%26code%3Dabc123xyz", "abc123xyz"),
+        ("access_token%253Ddeep-s3cr3t", "deep-s3cr3t"),  # encoded twice
+        ("Ba\u017fic dXNlcjpwYXNzd29yZA", "dXNlcjpwYXNzd29yZA"),  # long s folds to `s`
+        ("\u212aey AKIAABCDEFGHIJKLMNOP", "AKIAABCDEFGHIJKLMNOP"),  # non-ASCII text around it
+        ("Token\u00a0abcdef123456 caf\u00e9", "abcdef123456"),
+    ],
+)
+def test_secrets_without_the_usual_separators(text, secret):
+    assert secret not in scrub_text(text)
+
+
+def test_text_that_holds_no_pass_trigger_is_returned_as_is():
+    for text in ["messageId-1767258042000-4812039475616", "Caf\u00e9 cr\u00e8me", "2026"]:
+        assert scrub_text(text) == text
+
+
 def test_headers_keep_only_the_pixel_cookies():
     shown = dict(
         scrub_headers(

@@ -86,7 +86,10 @@ _SHAPES = re.compile(
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
     re.IGNORECASE,
 )
-_HINTS = ("=", ":", "bearer", "basic", "digest", "token", "eyj", "akia", "asia", "-----begin")
+_SHAPE_HINTS = ("bearer", "basic", "digest", "token", "eyj", "akia", "asia", "-----begin")
+# Text without any of these holds nothing a pass could match (`3d`: a percent-encoded `=`).
+_HINTS = ("=", ":", "3d", *_SHAPE_HINTS)
+_ANY_HINT = re.compile("|".join(map(re.escape, _HINTS)), re.IGNORECASE)
 
 
 def _pair(match: re.Match[str]) -> str:
@@ -118,11 +121,26 @@ def _scrub_pairs(text: str) -> str:
     return "".join(parts)
 
 
-def _scrub_once(text: str) -> str:
-    out = _SHAPES.sub(CREDENTIAL, text)
-    out = _scrub_pairs(out)
-    out = _JSON_PAIR.sub(_pair, out)
-    return _COLON_PAIR.sub(_pair, out)
+def _scrub_once(text: str, lowered: str) -> str:
+    """The four passes, each only over text that holds a literal its pattern needs (a
+    replacement adds none): most strings, timestamps and plain URLs, skip most of them.
+
+    Non-ASCII text runs them all: case-insensitive matching folds characters (`ſ`, the
+    Kelvin sign) that `str.lower` leaves alone.
+    """
+    every = not text.isascii()
+    out = text
+    if every or any(hint in lowered for hint in _SHAPE_HINTS):
+        out = _SHAPES.sub(CREDENTIAL, out)
+    equals = every or "=" in lowered
+    if equals or "3d" in lowered:
+        out = _scrub_pairs(out)
+    colon = every or ":" in lowered
+    if colon and ('"' in lowered or "'" in lowered):
+        out = _JSON_PAIR.sub(_pair, out)
+    if colon or equals:
+        out = _COLON_PAIR.sub(_pair, out)
+    return out
 
 
 def scrub_text(text: str) -> str:
@@ -142,7 +160,9 @@ def scrub_text(text: str) -> str:
 _MEMO_TEXT = 4096  # longer strings are scrubbed every time
 _MEMO_SIZE = 65536
 _TEXTS: dict[str, str] = {}
-_KEYS: dict[tuple[str, str], tuple[str, bool, str]] = {}  # (key, parent) -> shown, secret, name
+# parent -> key -> (shown, secret, name): one lookup per dict, then one per key
+_KEYS: dict[str, dict[str, tuple[str, bool, str]]] = {}
+_key_count = 0
 
 
 def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
@@ -151,11 +171,17 @@ def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
     memo[key] = value
 
 
+def _hinted(text: str, lowered: str) -> bool:
+    if text.isascii():
+        return any(hint in lowered for hint in _HINTS)
+    return _ANY_HINT.search(text) is not None  # folding as the passes' IGNORECASE does
+
+
 def _scrub(text: str, _level: int) -> str:
     lowered = text.lower()
-    if not any(hint in lowered for hint in _HINTS):
+    if not _hinted(text, lowered):
         return text
-    out = _scrub_once(text)
+    out = _scrub_once(text, lowered)
     if _level < 3 and "%" in out:  # redirect URLs nest inside query values, encoded once more
         decoded = unquote_plus(out)
         deeper = _scrub(decoded, _level + 1)
@@ -178,9 +204,10 @@ def scrub(node: Any, parent: str = "") -> Any:
 
 def _scrub_dict(node: dict[Any, Any], parent: str) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
-    keys, texts = _KEYS, _TEXTS
+    texts = _TEXTS
+    keys = _KEYS.get(parent) or {}
     for key, value in node.items():  # the usual leaves inline, without another call
-        entry = keys.get((key, parent)) if isinstance(key, str) else None
+        entry = keys.get(key)
         if entry is None:
             entry = _key_entry(key, parent)
         shown, secret, lowered = entry
@@ -202,9 +229,14 @@ def _key_entry(key: Any, parent: str) -> tuple[Any, bool, str]:
     """How a dict key is shown, whether its value is a secret, and its name for children."""
     name = key if isinstance(key, str) else str(key)
     shown = scrub_text(key) if isinstance(key, str) else key
+    global _key_count
     entry = (shown, is_secret_field(name, parent), name.lower())
     if isinstance(key, str) and len(key) <= 256 and len(parent) <= 256:
-        _remember(_KEYS, (key, parent), entry)
+        if _key_count >= _MEMO_SIZE:
+            _KEYS.clear()
+            _key_count = 0
+        _KEYS.setdefault(parent, {})[key] = entry
+        _key_count += 1
     return entry
 
 
