@@ -44,6 +44,33 @@ def test_quick_commands_import_nothing_heavy(argv):
     assert line == ["HEAVY "], out.stdout[-500:] + out.stderr[-500:]
 
 
+def test_an_audit_loads_phone_and_id_validators_only_for_text_shaped_like_them(tmp_path):
+    """phonenumbers and stdnum are a tenth of an audit's imports; most captures never
+    need them, and those that do still find phones and national ids."""
+    script = (
+        "import sys\nfrom pixelhelper.audit import audit_paths\n"
+        "result = audit_paths(sys.argv[1:])\n"
+        "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'phonenumbers', "
+        "'stdnum'}), sorted({f.category for f in result.findings}))\n"
+    )
+    plain = tmp_path / "plain.flow"
+    write_flow_file(plain, [pixel_flow(hit("Pageview"))])
+    leaky = tmp_path / "leaky.flow"
+    page = "https://shop.example.com/?phone=%2B44%2020%207946%200958&ssn=536-90-4399"
+    write_flow_file(leaky, [pixel_flow(hit("Pageview", page=page))])
+
+    def loaded(path: Path) -> str:
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60
+        )
+        return next(line for line in out.stdout.splitlines() if line.startswith("LOADED"))
+
+    assert loaded(plain).startswith("LOADED []")
+    line = loaded(leaky)
+    assert "'phonenumbers'" in line and "'stdnum'" in line
+    assert "'phone'" in line and "'national_id'" in line
+
+
 def test_the_rules_command_still_lists_every_rule():
     out = subprocess.run(
         [sys.executable, "-m", "pixelhelper.cli", "rules"], capture_output=True, text=True

@@ -14,9 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from stdnum.br import cpf
-from stdnum.us import ssn
-
 from pixelhelper.domains import split
 from pixelhelper.inspect.cards import find_cards
 from pixelhelper.inspect.dates import birth_dates, dates
@@ -143,6 +140,18 @@ _NINO = re.compile(
 _NINO_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 
 
+def _valid_ssn(number: str) -> bool:
+    from stdnum.us import ssn  # loaded by the first SSN-shaped text, not by every audit
+
+    return bool(ssn.is_valid(number))
+
+
+def _valid_cpf(number: str) -> bool:
+    from stdnum.br import cpf
+
+    return bool(cpf.is_valid(number))
+
+
 def detect_national_id(f: TextField, ctx: Context) -> list[Hit]:
     """US SSN (formatted, or 9 digits under an ssn key), Brazilian CPF, UK National Insurance."""
     text = f.text
@@ -152,14 +161,14 @@ def detect_national_id(f: TextField, ctx: Context) -> list[Hit]:
     formatted_ssn = _DIGIT_RUN.search(text) is not None and ("-" in text or " " in text)
     for match in _SSN.finditer(text) if formatted_ssn else ():
         value = match.group(0)
-        if ssn.is_valid("".join(match.groups())):
+        if _valid_ssn("".join(match.groups())):
             hits.append(Hit("national_id", value, "US Social Security number"))
     if key_words(f) & _SSN_KEYS:
         for match in _SSN_PLAIN.finditer(text):
-            if ssn.is_valid(match.group(1)):
+            if _valid_ssn(match.group(1)):
                 hits.append(Hit("national_id", match.group(1), "US Social Security number"))
     for match in _CPF.finditer(text) if "." in text and "-" in text else ():
-        if cpf.is_valid(match.group(1)):
+        if _valid_cpf(match.group(1)):
             hits.append(Hit("national_id", match.group(1), "Brazilian CPF number"))
     for match in _NINO.finditer(text):
         value = match.group(1)

@@ -13,9 +13,7 @@ times, epoch timestamps, prices, IP addresses and barcodes are never candidates.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
-import phonenumbers
+from functools import cache, lru_cache
 
 from pixelhelper.inspect.cards import looks_like_card
 
@@ -97,9 +95,15 @@ _REGIONS_FIRST = (
     "FI", "IE", "AT", "CH", "HU", "CZ", "RO", "GR", "IL", "ZA", "NG", "KE", "AR", "CL", "CO",
     "PE", "NZ", "PK", "BD", "RU", "UA",
 )  # fmt: skip
-_ALL_REGIONS = _REGIONS_FIRST + tuple(
-    sorted(set(phonenumbers.SUPPORTED_REGIONS) - set(_REGIONS_FIRST))
-)
+
+
+# `phonenumbers` is imported by the first candidate that gets as far as validation: loading it
+# costs about 20 ms, and most captures hold no phone-shaped text at all.
+@cache
+def _all_regions() -> tuple[str, ...]:
+    import phonenumbers
+
+    return _REGIONS_FIRST + tuple(sorted(set(phonenumbers.SUPPORTED_REGIONS) - set(_REGIONS_FIRST)))
 
 
 def _digits(text: str) -> str:
@@ -142,6 +146,8 @@ def _phone_shaped(raw: str) -> bool:
 @lru_cache(maxsize=8192)
 def _international(candidate: str) -> tuple[bool, bool]:
     """(valid, possible) for a number written with its country code."""
+    import phonenumbers
+
     text = candidate.strip()
     if text.startswith("00"):
         text = "+" + text[2:].lstrip()
@@ -156,8 +162,10 @@ def _international(candidate: str) -> tuple[bool, bool]:
 def _national(candidate: str, preferred: tuple[str, ...]) -> tuple[bool, bool]:
     """(valid, possible) for a number written nationally, in the first region it fits:
     the preferred ones (page country, --region), then every numbering plan there is."""
+    import phonenumbers
+
     possible = False
-    for region in preferred + _ALL_REGIONS:
+    for region in preferred + _all_regions():
         try:
             number = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:
