@@ -52,11 +52,13 @@ def _rules() -> tuple[frozenset[str], frozenset[str]]:
     """(rules, stems) of the ICANN section: stems are every right-hand part of a rule, the
     nodes of tldextract's trie, with `*` and `!` labels kept as written."""
     text = snapshot_path().read_text(encoding="utf-8").partition(_PRIVATE)[0]
-    rules = frozenset(match.group("suffix") for match in _RULE.finditer(text))
-    stems: set[str] = set()
+    rules = frozenset(_RULE.findall(text))
+    stems = set(rules)  # nearly all right-hand parts are rules themselves (`co.uk`, `uk`)
     for rule in rules:
-        labels = rule.split(".")
-        stems.update(".".join(labels[i:]) for i in range(len(labels)))
+        dot = rule.find(".")
+        while dot >= 0:
+            stems.add(rule[dot + 1 :])
+            dot = rule.find(".", dot + 1)
     return rules, frozenset(stems)
 
 

@@ -45,7 +45,7 @@ LooseDict = Annotated[dict[str, Any] | None, BeforeValidator(_to_dict)]
 class Wire(BaseModel):
     """Base of every wire model: keep unknown keys, accept the wrong type without raising."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False, defer_build=True)
 
 
 _OBJECT = BeforeValidator(_to_model_input)

@@ -54,7 +54,6 @@ class HostRole(StrEnum):
 
 
 @lru_cache(maxsize=4096)
-@lru_cache(maxsize=4096)
 def host_role(host: str) -> HostRole | None:
     """Classify a host name; None for anything that is not TikTok pixel infrastructure."""
     host = host.lower().rstrip(".")

@@ -276,37 +276,48 @@ class _Fields:
         else:
             self._walk(value, location, parents)
 
-    def _container(  # noqa: PLR0912
+    def _container(
         self, node: Any, where: str, above: tuple[str, ...], sdk: bool, depth: int
     ) -> None:
         if depth > _RECURSE:
             self._walk(node, where, above, sdk)
             return
-        if isinstance(node, dict):
-            items: Any = node.items()
-        else:
-            items = ((i, child) for i, child in enumerate(node))
-        is_dict = isinstance(node, dict)
-        for key, child in items:
+        if isinstance(node, list):
+            self._items(node, where, above, sdk, depth)
+            return
+        for key, child in node.items():
             if child is None or child is True or child is False:
                 continue
-            if is_dict:
-                name = key if isinstance(key, str) else str(key)
-                lower = name.lower()
-                path = f"{where}.{name}" if where else name
-                parents = (*above, lower)
-                inner = sdk or lower in SDK_KEYS
-            else:
-                path, parents, inner = f"{where}[{key}]", above, sdk
+            name = key if isinstance(key, str) else str(key)
+            lower = name.lower()
+            inner = sdk or lower in SDK_KEYS
+            # the location is built only for what is inspected (an SDK string without "@",
+            # a small number, is not)
             if isinstance(child, str):
                 if not inner or "@" in child:
-                    self.text(child, path, parents, inner)
+                    self.text(child, f"{where}.{name}" if where else name, (*above, lower), inner)
             elif isinstance(child, dict | list):
-                self._container(child, path, parents, inner, depth + 1)
+                path = f"{where}.{name}" if where else name
+                self._container(child, path, (*above, lower), inner, depth + 1)
             elif isinstance(child, int | float) and not inner:
                 number = _number_text(child)
                 if number:
-                    self._emit(path, parents, number, number, False)
+                    path = f"{where}.{name}" if where else name
+                    self._emit(path, (*above, lower), number, number, False)
+
+    def _items(
+        self, node: list[Any], where: str, above: tuple[str, ...], sdk: bool, depth: int
+    ) -> None:
+        for index, child in enumerate(node):
+            if isinstance(child, str):
+                if not sdk or "@" in child:
+                    self.text(child, f"{where}[{index}]", above, sdk)
+            elif isinstance(child, dict | list):
+                self._container(child, f"{where}[{index}]", above, sdk, depth + 1)
+            elif isinstance(child, int | float) and not isinstance(child, bool) and not sdk:
+                number = _number_text(child)
+                if number:
+                    self._emit(f"{where}[{index}]", above, number, number, False)
 
     def _walk(self, value: Any, location: str, parents: tuple[str, ...], sdk: bool = False) -> None:
         """The same walk with an explicit stack, for any depth."""

@@ -41,9 +41,12 @@ _HEADER = 14  # bytes that hold any length prefix
 _TAGS = frozenset(b",;#^!~}]")
 _STRING_TAGS = frozenset(b",;")
 _DICT = ord("}")
-_RESPONSE_TAGS = frozenset(b"}~")
-_LAYOUT = re.compile(rb"9:websocket;0:~8:response;(\d{1,12}):")
-_REQUEST = re.compile(rb"7:request;(\d{1,12}):")
+# A record's length prefix and, as current mitmproxy versions write a record, its opening
+# items `websocket` (empty for HTTP) and `response` up to the response's length prefix:
+# framing the record and reaching into it in one match. Other openings leave group 2 empty.
+_RECORD = re.compile(rb"(\d{1,12}):(?:9:websocket;0:~8:response;(\d{1,12}):)?")
+# The response's tag (a dict, or null) and the `request` item after it, to its length prefix.
+_REQUEST = re.compile(rb"[}~]7:request;(\d{1,12}):")
 
 
 class _Unframed(Exception):
@@ -113,21 +116,17 @@ def _item(view: mmap.mmap, pos: int, end: int) -> tuple[bytes, int, int, int]:
     return view[key_start:key_end], key_end + 1, value.end(), value.end() + int(value.group(1))
 
 
-def _is_candidate(view: mmap.mmap, start: int, end: int) -> bool:
+def _is_candidate(view: mmap.mmap, start: int, end: int, response_tag: int) -> bool:
     """Does the record's request mention a TikTok host (in any case)?
 
-    Records written by current mitmproxy versions open with `websocket` (empty for HTTP),
-    `response` and `request`: two matches reach the request. Any other layout is walked.
+    Its opening matched the usual layout, which puts the response's tag at `response_tag`
+    and the request right after it. Bytes that do not hold to that are walked.
     """
-    first = _LAYOUT.match(view, start, end)
-    if first is not None:
-        response_tag = first.end() + int(first.group(1))
-        if response_tag < end and view[response_tag] in _RESPONSE_TAGS:
-            request = _REQUEST.match(view, response_tag + 1, end)
-            if request is not None:
-                tag = request.end() + int(request.group(1))
-                if tag < end and view[tag] == _DICT:
-                    return _mentions_tiktok(view[request.end() : tag])
+    request = _REQUEST.match(view, response_tag, end)
+    if request is not None:
+        tag = request.end() + int(request.group(1))
+        if tag < end and view[tag] == _DICT:
+            return _mentions_tiktok(view[request.end() : tag])
     return _walk_to_request(view, start, end)
 
 
@@ -244,13 +243,16 @@ def read_flow_file_fast(
         while pos < size:
             if pos + _HEADER > limit and limit < size:
                 view, base, limit = mapped.cover(pos, min(pos + _HEADER, size))
-            header = _HEAD.match(view, pos - base)
+            header = _RECORD.match(view, pos - base)
             if header is None:
                 break
-            head = header.end() - (pos - base)  # length of the record's length prefix
-            tag = pos + head + int(header.group(1))  # file offset of the record's tag
+            digits, response = header.group(1, 2)
+            head = len(digits) + 1  # length of the record's length prefix
+            tag = pos + head + int(digits)  # file offset of the record's tag
             if tag >= size:
                 break
+            # the response's tag, from the record's start (0: an opening to walk)
+            opening = 0 if response is None else header.end() - (pos - base) + int(response)
             if tag >= limit:
                 view, base, limit = mapped.cover(pos, tag + 1)
             record, end = pos - base, tag - base
@@ -261,7 +263,11 @@ def read_flow_file_fast(
                     first = _fields(view, record + head, end)
                     if _value(view, first, b"version") != FLOW_FORMAT_VERSION:
                         break
-                candidate = _is_candidate(view, record + head, end)
+                candidate = (
+                    _is_candidate(view, record + head, end, record + opening)
+                    if opening
+                    else _walk_to_request(view, record + head, end)
+                )
             except _Unframed:
                 break
             request = None
