@@ -116,6 +116,13 @@ def split(host: str) -> Parts:
     )
 
 
+def ascii_name(host: str) -> bool:
+    """Is the host name ASCII, once its dot look-alikes (`。`) are dots? A name that is not
+    is none of the well-known hosts, whatever `str.lower` folds it to (the Kelvin sign
+    lowers to `k`), and readers that fold raw bytes must agree with the parsed path."""
+    return host.isascii() or host.translate(_DOTS).isascii()
+
+
 def registered_domain(host: str) -> str:
     """`tiktok.com` for `analytics.tiktok.com`; "" when there is no public suffix."""
     return split(host).registered

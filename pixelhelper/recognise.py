@@ -14,10 +14,10 @@ from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
-from pixelhelper.domains import split
+from pixelhelper.domains import ascii_name, split
 
-# Bytes that every host `host_role` accepts contains, whatever its case: readers search raw
-# records for them to skip the traffic that cannot be TikTok's without parsing it.
+# Bytes that every host `host_role` accepts contains, whatever its (ASCII) case: readers
+# search raw records for them to skip the traffic that cannot be TikTok's without parsing it.
 HOST_MARKERS = (b"tiktok", b"pangle-ads")
 
 
@@ -56,6 +56,8 @@ class HostRole(StrEnum):
 @lru_cache(maxsize=4096)
 def host_role(host: str) -> HostRole | None:
     """Classify a host name; None for anything that is not TikTok pixel infrastructure."""
+    if not ascii_name(host):
+        return None
     host = host.lower().rstrip(".")
     parts = split(host)
     registered = parts.registered
@@ -127,8 +129,8 @@ def recognise(method: str, url: str) -> Recognition | None:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if not parts.hostname:
-        return None
+    if not parts.hostname or not ascii_name(parts.netloc):
+        return None  # (`hostname` is lower-cased: a Kelvin sign would be a "k" by then)
     role = host_role(parts.hostname)
     if role is None:
         return None

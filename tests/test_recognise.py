@@ -109,3 +109,13 @@ def test_host_role_uses_registered_domain():
     assert host_role("analytics.tiktok.com") is not None
     assert host_role("ANALYTICS.TIKTOK.COM.") is not None
     assert host_role("tiktok.com") is None
+
+
+def test_a_host_is_judged_in_ascii_as_raw_readers_fold_it():
+    """The readers that skip raw bytes without a host marker fold ASCII case only, so a
+    name that only Unicode folding turns into TikTok's (the Kelvin sign lowers to "k") is
+    none of TikTok's here either; dot look-alikes are still dots."""
+    assert recognise("POST", "https://analytics.ti\u212atok.com/api/v2/pixel") is None
+    assert host_role("ANALYTICS.TI\u212aTOK.COM") is None
+    assert host_role("analytics\u3002tiktok\u3002com") is not None
+    assert host_role("ANALYTICS.TIKTOK.COM") is not None
