@@ -214,7 +214,8 @@ def main() -> None:
     addon = start_background(config)
     site = [(f"{target}/page/{i}", None) for i in range(args.requests)]
     bodies = payloads(400)
-    pixel = [("http://analytics.tiktok.com/api/v2/pixel", b) for b in bodies]
+    pixel = [("http://analytics.tiktok.com/api/v2/pixel", bodies[i % len(bodies)])
+             for i in range(args.requests)]  # fmt: skip  # as many as the site rounds
     try:
         # First, on fresh proxies: a long paced run of pixel traffic (tail latency, memory).
         paced: dict[str, tuple[list[float], float]] = {}

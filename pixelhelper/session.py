@@ -12,6 +12,7 @@ as both `.flow` and `.har` is never reported as sending everything twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +27,11 @@ def page_key(url: str | None) -> str:
     """The page an event belongs to: its URL without the fragment ("" when unknown)."""
     if not url:
         return ""
+    return _page_key(url)
+
+
+@lru_cache(maxsize=4096)  # a page's hits name the same URL: one parse per page, not per hit
+def _page_key(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -40,6 +40,7 @@ from pixelhelper.decode import BodyError, body_text
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.files import check_writable, open_private, write_text
 from pixelhelper.inspect import InspectOptions
+from pixelhelper.live import snapshot
 from pixelhelper.live.logs import ScrubFilter
 from pixelhelper.live.redaction import REDACTED, Outcome, redact_request, reword_for_mode
 from pixelhelper.live.remote_inspector import RemoteInspector
@@ -47,7 +48,7 @@ from pixelhelper.live.state import LiveSettings, LiveState, in_thread, paused_gc
 from pixelhelper.live.stream import StreamSender, event_record, raw_request
 from pixelhelper.live.view import event_line, render_live
 from pixelhelper.output import Format
-from pixelhelper.recognise import Kind, Recognition, host_role, recognise
+from pixelhelper.recognise import HOST_MARKERS, Kind, Recognition, host_role, recognise
 from pixelhelper.report import build_report
 from pixelhelper.severity import SEVERITIES
 from pixelhelper.sources import request_from_flow
@@ -95,8 +96,20 @@ def is_tiktok_flow(flow: http.HTTPFlow) -> bool:
     """True when the request goes to a TikTok pixel host by any name the proxy may use: the
     destination it dials, the URL's authority, or the Host header (which can disagree)."""
     request = flow.request
+    if not _mentions_tiktok(request.data):
+        return False  # nearly every flow: no name parsed
     names = {request.host, request.pretty_host, request.host_header or ""}
     return any(host_role(name) is not None for name in names if name)
+
+
+def _mentions_tiktok(data: http.RequestData) -> bool:
+    """Does any name of the request hold a host marker? Every name `host_role` accepts does,
+    so a flow without one is not TikTok's, and mitmproxy's parsing of the Host header and
+    the authority (a tenth of a pixel hit's cost in the proxy) is left for the few."""
+    names = [data.host.encode("utf-8", "surrogateescape"), data.authority]
+    names += [value for name, value in data.headers.fields if name.lower() == b"host"]
+    text = b" ".join(names).lower()
+    return any(marker in text for marker in HOST_MARKERS)
 
 
 class _NoteHandler(logging.Handler):
@@ -111,15 +124,15 @@ class _NoteHandler(logging.Handler):
 
 
 _SETTLE_WAIT = 10.0  # seconds a finished flow waits for its inspection before it is saved
+_SETTLE_SLICE = 0.0005  # seconds of recording results before other flows get a turn
 
 
 @dataclass(eq=False)
 class _Observed:
-    """A pixel hit forwarded in observe mode, its inspection in the other process."""
+    """A request forwarded in observe mode, judged and inspected in the other process."""
 
     flow: http.HTTPFlow
-    captured: CapturedRequest
-    meta: dict[str, Any]
+    taken: snapshot.Snapshot
     state: LiveState
     answered: bool
     future: asyncio.Future[tuple[str, Any]] | None = None
@@ -493,6 +506,11 @@ class PixelHelper:
         state.flows_seen += 1
         mode = ctx.options.pixelhelper_mode
         try:
+            if not _mentions_tiktok(flow.request.data):
+                return None  # nearly every flow
+            if mode == "observe" and self._ensure_remote():
+                self._observe_remotely(flow, state)  # judged there: not a name parsed here
+                return None
             if not is_tiktok_flow(flow):
                 return None
             url = flow.request.pretty_url
@@ -502,9 +520,6 @@ class PixelHelper:
             recognition = None
             if mode == "observe":
                 return None
-        if mode == "observe" and recognition is not None and self._ensure_remote():
-            self._observe_remotely(flow, recognition, state, url)
-            return None
         return self._request(flow, recognition, mode, state)
 
     # ------------------------------------------------------- observe mode, other process
@@ -532,21 +547,13 @@ class PixelHelper:
             log.warning("pixelhelper: no inspection process (%s); inspecting in the proxy", exc)
         return self._remote.alive
 
-    def _observe_remotely(
-        self, flow: http.HTTPFlow, recognition: Recognition, state: LiveState, url: str
-    ) -> None:
-        """Copy what the inspection reads now (later addons may rewrite the request), send
-        it off, and let the flow go on; `_settle` records the result in arrival order."""
+    def _observe_remotely(self, flow: http.HTTPFlow, state: LiveState) -> None:
+        """Copy the request as it is now (later addons may rewrite it), send it off, and let
+        the flow go on; `_settle` records the result in arrival order."""
         assert self._remote is not None
-        try:
-            meta = self._meta(flow, recognition, url)
-            captured = request_from_flow(flow, "live", state.flows_seen - 1, url)
-        except Exception:
-            state.errors += 1
-            log.exception("pixelhelper: could not read a pixel request")
-            return
-        entry = _Observed(flow, captured, meta, state, answered=flow.response is not None)
-        entry.future = self._remote.submit(captured)
+        entry = _Observed(flow, snapshot.take(flow, state.flows_seen - 1), state,
+                          answered=flow.response is not None)  # fmt: skip
+        entry.future = self._remote.submit(entry.taken)
         self._inflight[flow.id] = entry
         if self._settler is None or self._settler.done():
             self._settler = asyncio.get_running_loop().create_task(self._settle_in_order())
@@ -555,15 +562,21 @@ class PixelHelper:
         """Record observed hits in the order they came, each once its result is back; a
         large one (a big body: many events and findings to rebuild and record) in a thread,
         as the in-proxy inspection of large bodies does, so other flows keep moving."""
+        loop = asyncio.get_running_loop()
+        turn = loop.time()
         while self._inflight:
             entry = next(iter(self._inflight.values()))
             if entry.future is not None and not entry.future.done():
                 with contextlib.suppress(Exception):
                     await entry.future
+                turn = loop.time()
             if entry.settled:  # recorded meanwhile (a saved flow, a catch-up)
                 self._inflight.pop(entry.flow.id, None)
                 continue
-            await self._offload(self._settle, entry, len(entry.captured.body))
+            await self._offload(self._settle, entry, snapshot.body_size(entry.taken))
+            if loop.time() - turn > _SETTLE_SLICE:  # a batch of results: let flows move
+                await asyncio.sleep(0)
+                turn = loop.time()
 
     def _settle(self, entry: _Observed) -> None:
         """Record one observed hit: the process's result, or the proxy's own inspection when
@@ -586,16 +599,31 @@ class PixelHelper:
             result = _result_of(entry.future)
             if result is not None and result[0] == "error":
                 raise _RemoteError(result[1])
-            if result is None:  # the process is gone: inspected here
+            seen = None
+            if result is None:  # the process is gone: judged and inspected here
+                seen = snapshot.read(entry.taken)
+                if seen is None:
+                    return
+                kind, url = seen.kind, seen.url
                 with paused_gc():
-                    indices = state.record(state.prepare(entry.captured))
+                    prepared = state.prepare(seen.request) if kind is not None else []
+                    indices = state.record(prepared)
+            elif result[1] is None:
+                return  # not TikTok's after all (a look-alike name)
             else:
-                indices = state.record_packed(result[1])
-            entry.meta["events"] = indices
+                kind, url, packed = result[1]
+                indices = state.record_packed(packed)
+            entry.flow.metadata["pixelhelper"] = {
+                "kind": kind.value if kind else None,
+                "url": url,
+                "events": indices,
+            }
             _reword(state, indices, "block" if entry.answered else "observe")
             self._print(self._lines(state, indices))
             if self._stream is not None:
-                self._stream_records(state, indices, entry.captured, entry.flow)
+                seen = seen or snapshot.read(entry.taken)
+                if seen is not None:
+                    self._stream_records(state, indices, seen.request, entry.flow)
         except Exception as exc:  # never the user's browsing: logged, and the proxy goes on
             state.errors += 1
             name = "" if isinstance(exc, _RemoteError) else f"{type(exc).__name__}: "
@@ -623,14 +651,10 @@ class PixelHelper:
         self._save(flow)
 
     @staticmethod
-    def _meta(
-        flow: http.HTTPFlow, recognition: Recognition | None, url: str | None = None
-    ) -> dict[str, Any]:
+    def _meta(flow: http.HTTPFlow, recognition: Recognition | None) -> dict[str, Any]:
         kind = recognition.kind if recognition else None
-        meta: dict[str, Any] = {
-            "kind": kind.value if kind else None,
-            "url": url if url is not None else flow.request.pretty_url,
-        }
+        meta: dict[str, Any] = {"kind": kind.value if kind else None,
+                                "url": flow.request.pretty_url}  # fmt: skip
         flow.metadata["pixelhelper"] = meta
         return meta
 

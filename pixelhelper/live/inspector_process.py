@@ -3,11 +3,12 @@
 mitmproxy handles every flow on one event loop, in one process, and at full load that loop
 is the proxy's bottleneck: decoding and inspecting a pixel hit in-process (a third of a
 millisecond) cut its pixel throughput by a third. In observe mode nothing waits for the
-verdict, so the addon copies each pixel request, sends it here and forwards the flow at once;
-this process runs the same stateless half of the audit (`Audit.prepare`) and sends back the
-decoded events, packed as the session's store holds them (`store.pack`: their facts and
-pickles, so the proxy neither rebuilds nor re-pickles them), with their findings, in order;
-the addon records them into the session.
+verdict, so the addon copies each request that may be TikTok's (`snapshot`), sends it here
+and forwards the flow at once. This process judges the request as the proxy would, runs the
+same stateless half of the audit (`Audit.prepare`) and sends back the decoded events, packed
+as the session's store holds them (`store.pack`: their facts and pickles, so the proxy neither
+rebuilds nor re-pickles them), with their findings, in order; the addon records them into
+the session.
 
 Both sides speak length-prefixed pickles over a socket pair the addon creates: nothing is
 reachable from outside the two processes. The process ends when the socket closes, which is
@@ -58,10 +59,14 @@ def _read_exactly(sock: socket.socket, size: int) -> bytes | None:
 
 
 def serve(sock: socket.socket, options: dict[str, Any]) -> None:
-    """Answer each batch of requests with one result per request, in order: `("ok",
-    prepared)` or `("error", text)` (the addon logs it; the proxy goes on)."""
+    """Answer each batch of request snapshots (`snapshot`) with one result per snapshot, in
+    order: `("ok", None)` for a request to no TikTok pixel host, `("ok", (kind, url,
+    packed))` for one (`packed`: its events, as `store.pack` packs them, with their findings;
+    none for an endpoint pixelhelper does not know), or `("error", text)` (the addon logs
+    it; the proxy goes on)."""
     from pixelhelper.audit import Audit
     from pixelhelper.inspect import InspectOptions
+    from pixelhelper.live import snapshot
     from pixelhelper.live.state import warm_up_request
     from pixelhelper.store import pack
 
@@ -71,10 +76,15 @@ def serve(sock: socket.socket, options: dict[str, Any]) -> None:
     gc.freeze()  # start-up objects: never walked again by a collection
     while (data := read_frame(sock)) is not None:
         results: list[tuple[str, Any]] = []
-        for request in pickle.loads(data):  # noqa: S301  (the proxy's own socket pair)
+        for taken in pickle.loads(data):  # noqa: S301  (the proxy's own socket pair)
             try:
-                prepared = audit.prepare(request)
-                results.append(("ok", [(*pack(event), found) for event, found in prepared]))
+                seen = snapshot.read(taken)
+                if seen is None:
+                    results.append(("ok", None))
+                    continue
+                prepared = audit.prepare(seen.request) if seen.kind is not None else []
+                packed = [(*pack(event), found) for event, found in prepared]
+                results.append(("ok", (seen.kind, seen.url, packed)))
             except Exception as exc:
                 results.append(("error", f"{type(exc).__name__}: {exc}"))
         sock.sendall(frame(results))

@@ -120,6 +120,17 @@ def pretty_url(state: dict[str, Any]) -> str:
     return url.unparse(scheme, host, port or url.default_port(scheme) or 443, path)
 
 
+def host_names(state: dict[str, Any]) -> set[str]:
+    """The names a live request is judged by (`is_tiktok_flow`): the host the proxy dials,
+    the Host header or HTTP/2 authority (`Request.host_header`), and its host part
+    (`Request.pretty_host`)."""
+    from mitmproxy.net.http import url
+
+    host_header = _host_header(state, _authority(state["authority"]))
+    pretty = url.parse_authority(host_header, check=False)[0] if host_header else state["host"]
+    return {state["host"], pretty, host_header or ""} - {""}
+
+
 def _checked(state: Any) -> dict[str, Any]:
     if not isinstance(state, dict) or set(state) != _FIELDS:
         raise Unexpected("request fields")
@@ -127,9 +138,11 @@ def _checked(state: Any) -> dict[str, Any]:
         raise Unexpected("host")
     if not all(isinstance(state[name], bytes) for name in _BYTES_FIELDS):
         raise Unexpected("request line")
-    headers = state["headers"]
-    if not isinstance(headers, list) or not all(
-        isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, bytes) for x in pair)
+    headers = state["headers"]  # lists as a file holds them, tuples as a live request does
+    if not isinstance(headers, list | tuple) or not all(
+        isinstance(pair, list | tuple)
+        and len(pair) == 2
+        and all(isinstance(x, bytes) for x in pair)
         for pair in headers
     ):
         raise Unexpected("headers")
