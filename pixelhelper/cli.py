@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from pixelhelper import __version__, files
 from pixelhelper.errors import PixelHelperError
-from pixelhelper.inspect import InspectOptions
 from pixelhelper.output import Format
 from pixelhelper.severity import SEVERITIES
 
 if TYPE_CHECKING:  # each command imports what it runs: `--help` and `rules` start instantly
     from pixelhelper.audit import AuditResult, OnEvent
+    from pixelhelper.inspect import InspectOptions
     from pixelhelper.live.proxy import ProxyConfig
     from pixelhelper.policy import Policy
 
@@ -350,6 +350,8 @@ def _inspect_options(args: argparse.Namespace, policy: Policy | None = None) -> 
     """Command-line options first, then the policy's `[identities]`."""
     region = args.region or (policy.identities.region if policy else None)
     known = args.known_identities or (policy.known_identities() if policy else None)
+    from pixelhelper.inspect import InspectOptions
+
     return InspectOptions(region=region, known_identities=known)
 
 
@@ -601,6 +603,8 @@ def run_init(args: argparse.Namespace) -> int:
     files.check_writable(str(target), "--output")
     report = None
     if args.paths:
+        from pixelhelper.inspect import InspectOptions
+
         result = _audited(args, options=InspectOptions())
         _say_errors(result)
         if result.has_errors:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,7 +25,10 @@ class Reference:
 
 @cache
 def reference() -> Reference:
-    """Load the shipped reference data once."""
+    """Load the shipped reference data once (`pixelhelper rules` lists rules without it)."""
+    import tomllib
+    from importlib import resources
+
     raw = resources.files("pixelhelper").joinpath("data/standard_events.toml").read_text("utf-8")
     data = tomllib.loads(raw)
     return Reference(
