@@ -12,7 +12,7 @@ from mitmproxy.test import taddons
 from pixelhelper.audit import Audit
 from pixelhelper.inspect import InspectOptions
 from pixelhelper.live import snapshot
-from pixelhelper.live.addon import PixelHelper, _mentions_tiktok, is_tiktok_flow
+from pixelhelper.live.addon import PixelHelper, is_tiktok_flow
 from pixelhelper.live.remote_inspector import InspectorGone, RemoteInspector
 from pixelhelper.recognise import host_role, recognise
 from pixelhelper.sources import request_from_flow
@@ -81,17 +81,21 @@ NAMES = [  # (URL, Host header): how a request may name, or seem to name, TikTok
 ]
 
 
+def _flow(url: str, host: str | None):  # type: ignore[no-untyped-def]
+    headers = {"Content-Type": "text/plain", "User-Agent": "UA"}
+    if host:
+        headers["Host"] = host
+    method = "GET" if "events.js" in url or url.endswith("/") else "POST"
+    return make_flow(method, url, headers=headers, body=b"{}", client_ip="192.0.2.7")
+
+
 def test_a_snapshot_reads_as_the_flow_itself():
     """What the process judges from a snapshot is what the proxy judges from the flow."""
     for n, (url, host) in enumerate(NAMES):
-        headers = {"Content-Type": "text/plain", "User-Agent": "UA"}
-        if host:
-            headers["Host"] = host
-        method = "GET" if "events.js" in url or url.endswith("/") else "POST"
-        flow = make_flow(method, url, headers=headers, body=b"{}", client_ip="192.0.2.7")
+        flow = _flow(url, host)
         names = {flow.request.host, flow.request.pretty_host, flow.request.host_header or ""}
         tiktok = any(host_role(name) is not None for name in names if name)
-        assert _mentions_tiktok(flow.request.data) or not tiktok, url  # the cheap gate
+        assert snapshot.may_be_tiktok(flow.request.data) or not tiktok, url  # the cheap gate
         seen = snapshot.read(snapshot.take(flow, n))
         assert (seen is not None) == is_tiktok_flow(flow) == tiktok, url
         if seen is None:
@@ -100,6 +104,22 @@ def test_a_snapshot_reads_as_the_flow_itself():
         assert seen.kind == (recognition.kind if recognition else None), url
         assert seen.url == flow.request.pretty_url
         assert seen.request == request_from_flow(flow, "live", n)
+
+
+def test_a_state_flowstate_does_not_expect_is_read_by_mitmproxy_alike(monkeypatch):
+    """A later mitmproxy may shape a request's state differently: it is then read through
+    mitmproxy's own classes, to the same result."""
+    from pixelhelper.sources import flowstate
+
+    flows = [_flow(url, host) for url, host in NAMES]
+    expected = [snapshot.read(snapshot.take(flow, n)) for n, flow in enumerate(flows)]
+
+    def unexpected(*_args):  # type: ignore[no-untyped-def]
+        raise flowstate.Unexpected("request fields")
+
+    monkeypatch.setattr(flowstate, "host_names", unexpected)
+    got = [snapshot.read(snapshot.take(flow, n)) for n, flow in enumerate(flows)]
+    assert got == expected and any(got)
 
 
 def test_requests_submitted_close_together_go_out_as_one_frame(monkeypatch):

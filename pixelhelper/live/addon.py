@@ -48,7 +48,7 @@ from pixelhelper.live.state import LiveSettings, LiveState, in_thread, paused_gc
 from pixelhelper.live.stream import StreamSender, event_record, raw_request
 from pixelhelper.live.view import event_line, render_live
 from pixelhelper.output import Format
-from pixelhelper.recognise import HOST_MARKERS, Kind, Recognition, host_role, recognise
+from pixelhelper.recognise import Kind, Recognition, host_role, recognise
 from pixelhelper.report import build_report
 from pixelhelper.severity import SEVERITIES
 from pixelhelper.sources import request_from_flow
@@ -95,21 +95,7 @@ def blocked_response(flow: http.HTTPFlow, kind: Kind | None) -> http.Response:
 def is_tiktok_flow(flow: http.HTTPFlow) -> bool:
     """True when the request goes to a TikTok pixel host by any name the proxy may use: the
     destination it dials, the URL's authority, or the Host header (which can disagree)."""
-    request = flow.request
-    if not _mentions_tiktok(request.data):
-        return False  # nearly every flow: no name parsed
-    names = {request.host, request.pretty_host, request.host_header or ""}
-    return any(host_role(name) is not None for name in names if name)
-
-
-def _mentions_tiktok(data: http.RequestData) -> bool:
-    """Does any name of the request hold a host marker? Every name `host_role` accepts does,
-    so a flow without one is not TikTok's, and mitmproxy's parsing of the Host header and
-    the authority (a tenth of a pixel hit's cost in the proxy) is left for the few."""
-    names = [data.host.encode("utf-8", "surrogateescape"), data.authority]
-    names += [value for name, value in data.headers.fields if name.lower() == b"host"]
-    text = b" ".join(names).lower()
-    return any(marker in text for marker in HOST_MARKERS)
+    return snapshot.is_tiktok(flow.request)
 
 
 class _NoteHandler(logging.Handler):
@@ -506,7 +492,7 @@ class PixelHelper:
         state.flows_seen += 1
         mode = ctx.options.pixelhelper_mode
         try:
-            if not _mentions_tiktok(flow.request.data):
+            if not snapshot.may_be_tiktok(flow.request.data):
                 return None  # nearly every flow
             if mode == "observe" and self._ensure_remote():
                 self._observe_remotely(flow, state)  # judged there: not a name parsed here

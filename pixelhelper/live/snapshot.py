@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pixelhelper.recognise import Kind, host_role, recognise
+from pixelhelper.recognise import HOST_MARKERS, Kind, host_role, recognise
 from pixelhelper.sources import flowstate
 
 if TYPE_CHECKING:
@@ -25,6 +25,29 @@ if TYPE_CHECKING:
 
 Snapshot = tuple[dict[str, Any], Any, int]
 """A request's state, its client's address (`peername`) and the flow's number."""
+
+
+def may_be_tiktok(data: http.RequestData) -> bool:
+    """Does any name of the request hold a host marker? Every name `host_role` accepts does,
+    so a request without one is not TikTok's: checked on the raw fields, before mitmproxy
+    parses a Host header or an authority (a tenth of a pixel hit's cost in the proxy)."""
+    names = [data.host.encode("utf-8", "surrogateescape"), data.authority]
+    names += [value for name, value in data.headers.fields if name.lower() == b"host"]
+    text = b" ".join(names).lower()
+    return any(marker in text for marker in HOST_MARKERS)
+
+
+def names_of(request: http.Request) -> set[str]:
+    """The names a request is judged by: the host the proxy dials, the Host header or HTTP/2
+    authority (which can disagree with it), and that header's host part."""
+    return {request.host, request.pretty_host, request.host_header or ""} - {""}
+
+
+def is_tiktok(request: http.Request) -> bool:
+    """Does the request go to a TikTok pixel host, by any of its names?"""
+    return may_be_tiktok(request.data) and any(
+        host_role(name) is not None for name in names_of(request)
+    )
 
 
 def take(flow: http.HTTPFlow, index: int) -> Snapshot:
@@ -45,9 +68,30 @@ class Seen:
 def read(snapshot: Snapshot) -> Seen | None:
     """The request of a snapshot; None when none of its names is a TikTok pixel host."""
     state, peer, index = snapshot
-    if not any(host_role(name) is not None for name in flowstate.host_names(state)):
+    try:
+        names = flowstate.host_names(state)
+        if not any(host_role(name) is not None for name in names):
+            return None
+        request = flowstate.request_from_state(state, {"peername": peer}, "live", index)
+    except (flowstate.Unexpected, KeyError, TypeError):  # a state another mitmproxy shapes
+        return _read_with_mitmproxy(snapshot)
+    recognition = recognise(request.method, request.url)
+    return Seen(recognition.kind if recognition else None, request.url, request)
+
+
+def _read_with_mitmproxy(snapshot: Snapshot) -> Seen | None:
+    """`read` through mitmproxy's own classes, for a state `flowstate` does not expect."""
+    from mitmproxy import connection, http
+
+    from pixelhelper.sources.flows import request_from_flow
+
+    state, peer, index = snapshot
+    client = connection.Client(peername=peer or ("", 0), sockname=("", 0))
+    flow = http.HTTPFlow(client, connection.Server(address=None))
+    flow.request = http.Request.from_state(state)
+    if not is_tiktok(flow.request):
         return None
-    request = flowstate.request_from_state(state, {"peername": peer}, "live", index)
+    request = request_from_flow(flow, "live", index)
     recognition = recognise(request.method, request.url)
     return Seen(recognition.kind if recognition else None, request.url, request)
 
