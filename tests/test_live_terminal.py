@@ -43,6 +43,15 @@ def _wait_for(session: str, text: str, timeout: float = 30) -> str:
     raise AssertionError(f"{text!r} never appeared on screen:\n{screen}")
 
 
+def _wait_until_gone(session: str, text: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text not in _screen(session):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} stayed on screen:\n{_screen(session)}")
+
+
 def _send_beacon(port: int, body: dict) -> int:
     opener = urllib.request.build_opener(
         urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{port}"})
@@ -114,17 +123,19 @@ def test_the_app_over_a_headless_browser_session(tmp_path):
             screen = _wait_for(session, "ViewContent")
             assert "headless" in screen
             time.sleep(1)  # the page's last hits land before the keys do
-            for attempt in range(3):  # a key sent while a new row re-renders can be lost
+            for attempt in range(5):  # a key sent while a new row re-renders can be lost
                 _tmux("send-keys", "-t", session, "/")
                 _tmux("send-keys", "-t", session, "-l", "Metadata")
-                _tmux("send-keys", "-t", session, "Enter")
-                try:
+                try:  # the typed filter has replaced the filter bar's placeholder
+                    _wait_until_gone(session, "text in events and findings", timeout=5)
+                    _tmux("send-keys", "-t", session, "Enter")
                     screen = _wait_for(session, "sensitive-health", timeout=10)  # detail pane
                     break
                 except AssertionError:
-                    if attempt == 2:
+                    if attempt == 4:
                         raise
                     _tmux("send-keys", "-t", session, "Escape")
+                    time.sleep(0.5)
             assert "fix:" in screen and "og:title" in screen
             _tmux("send-keys", "-t", session, "k")
             _wait_for(session, "browsing")
