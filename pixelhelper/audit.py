@@ -91,8 +91,8 @@ class Audit:
     def record_packed(self, packed: list[tuple[EventFacts, bytes, list[Finding]]]) -> list[int]:
         """`record` for events packed where they were decoded (`store.pack`)."""
         added = []
-        for facts, pickled, findings in packed:
-            self.result.events.append_packed(facts, pickled)
+        for facts, stored, findings in packed:
+            self.result.events.append_packed(facts, stored)
             added.append(self._place(self.result.events.facts[-1], findings))
             if self.on_event is not None:
                 self.on_event(added[-1], self.result.events[added[-1]], findings)

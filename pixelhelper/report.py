@@ -127,16 +127,12 @@ class Report:
         yield "summary", _summary(result)
 
     def events(self) -> Iterator[dict[str, Any]]:
-        """The events, each rebuilt, dumped and redacted only when it is its turn."""
-        for event in self.result.events:
-            yield self.event(event)
-
-    def event(self, event: Any) -> dict[str, Any]:
-        """One event as it may be printed."""
-        shown: dict[str, Any] = redact_value(
-            event.model_dump(mode="json", exclude=INTERNAL_FIELDS), self.masker
-        )
-        return shown
+        """The events, each read back and redacted only when it is its turn."""
+        for dumped in self.result.events.dumps():
+            for name in INTERNAL_FIELDS:
+                dumped.pop(name, None)
+            shown: dict[str, Any] = redact_value(dumped, self.masker)
+            yield shown
 
 
 def build_report(result: AuditResult, show_values: bool = False) -> dict[str, Any]:

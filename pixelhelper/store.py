@@ -4,9 +4,9 @@ A decoded event is a tree of small Python objects (its payload, properties, user
 about 16 KiB each, so a capture with a hundred thousand pixel hits needed gigabytes, and the
 proxy's garbage collector walked all of them again and again. What the session checks, the
 summaries and the live views consult is small and fixed (`EventFacts`); the full event is
-needed only to print it, once. So each event is kept as its facts plus a pickle (an exact
-copy, produced and read by this process only), compressed with zstd a batch at a time, and
-rebuilt on access.
+needed only to print it, once. So each event is kept as its facts plus its JSON-mode dump,
+marshalled (an exact copy, produced and read by this process or its inspection worker),
+compressed with zstd a batch at a time: printed as it is, rebuilt only on access.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-import pickle
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -90,9 +89,16 @@ def _raw_codes(payload: Any) -> str:
     return node if isinstance(node, str) else ""
 
 
+def _encoded(event: PixelEvent) -> bytes:
+    """The event as it is stored: its JSON-mode dump (the fields a report prints, as it
+    prints them), marshalled. A report reads it back without rebuilding the model (half of
+    printing an event was unpickling it and dumping it again); `store[i]` validates it."""
+    return marshal.dumps(event.model_dump(mode="json"))
+
+
 def pack(event: PixelEvent) -> tuple[EventFacts, bytes]:
-    """An event as a store holds it: its facts and its pickle (`EventStore.append_packed`)."""
-    return EventFacts.of(event), pickle.dumps(event, pickle.HIGHEST_PROTOCOL)
+    """An event as a store holds it: its facts and its bytes (`EventStore.append_packed`)."""
+    return EventFacts.of(event), _encoded(event)
 
 
 BATCH = 64  # events compressed together: they share most of their field names and values
@@ -101,7 +107,7 @@ BATCH = 64  # events compressed together: they share most of their field names a
 class EventStore(Sequence["PixelEvent"]):
     """The events of an audit, in order: `facts[i]` at once, `store[i]` rebuilt on access.
 
-    Events are pickled one by one and compressed `BATCH` at a time (an event compressed on its
+    Events are dumped one by one and compressed `BATCH` at a time (an event compressed on its
     own keeps most of its size: its keys and the site's URLs repeat across events, not within
     one). With `keep=False` (a report streamed as it is decoded) only the facts are kept.
     Appends must be serialised by the caller (the live state holds its lock); reads may come
@@ -112,7 +118,7 @@ class EventStore(Sequence["PixelEvent"]):
         self.keep = keep
         self.facts: list[EventFacts] = []
         self._frames: list[tuple[bytes, tuple[int, ...]]] = []  # compressed batch, ends
-        self._pending: list[bytes] = []  # pickles of the batch being filled
+        self._pending: list[bytes] = []  # events of the batch being filled
         self._lock = threading.Lock()
         self._shared: dict[bytes, Any] = {}
         self._compressor = zstandard.ZstdCompressor(level=3)
@@ -121,9 +127,9 @@ class EventStore(Sequence["PixelEvent"]):
         """Add an event (it is copied: later changes to the object are not seen)."""
         self.facts.append(EventFacts.of(event, self._share))
         if self.keep:
-            self._hold(pickle.dumps(event, pickle.HIGHEST_PROTOCOL))
+            self._hold(_encoded(event))
 
-    def append_packed(self, facts: EventFacts, pickled: bytes) -> None:
+    def append_packed(self, facts: EventFacts, stored: bytes) -> None:
         """Add an event packed where it was decoded (`pack`, in the live proxy's inspection
         process): nothing to compute here but the sharing. The store takes `facts` over."""
         for name in ("signal_diagnostics", "inspection"):
@@ -133,18 +139,18 @@ class EventStore(Sequence["PixelEvent"]):
                 object.__setattr__(facts, name, shared)  # (`replace` was a fifth of this)
         self.facts.append(facts)
         if self.keep:
-            self._hold(pickled)
+            self._hold(stored)
 
-    def _hold(self, pickled: bytes) -> None:
+    def _hold(self, stored: bytes) -> None:
         with self._lock:
-            self._pending.append(pickled)
+            self._pending.append(stored)
             if len(self._pending) == BATCH:
                 self._flush()
 
     def _flush(self) -> None:
         ends, end = [], 0
-        for pickled in self._pending:
-            end += len(pickled)
+        for stored in self._pending:
+            end += len(stored)
             ends.append(end)
         compressed = self._compressor.compress(b"".join(self._pending))
         # A copy: python-zstandard's result keeps the allocation of the worst-case bound.
@@ -179,6 +185,11 @@ class EventStore(Sequence["PixelEvent"]):
         return self._get(index)
 
     def _get(self, index: int) -> PixelEvent:
+        from pixelhelper.models import PixelEvent
+
+        return PixelEvent.model_validate(self._dumped(index))
+
+    def _dumped(self, index: int) -> dict[str, Any]:
         number, slot = divmod(index, BATCH)
         with self._lock:
             if number >= len(self._frames):
@@ -190,6 +201,13 @@ class EventStore(Sequence["PixelEvent"]):
     def __iter__(self) -> Iterator[PixelEvent]:
         for index in range(len(self)):
             yield self[index]
+
+    def dumps(self) -> Iterator[dict[str, Any]]:
+        """Each event's `model_dump(mode="json")`, in order, without building the events."""
+        if not self.keep:
+            raise LookupError("this audit streamed its events and kept only their facts")
+        for index in range(len(self)):
+            yield self._dumped(index)
 
     def copy(self) -> EventStore:
         """A snapshot sharing the (immutable) stored events."""
@@ -205,7 +223,7 @@ class EventStore(Sequence["PixelEvent"]):
         """Bytes of the stored events (for the benchmarks' bytes-per-event figures)."""
         with self._lock:
             frames = sum(len(frame) for frame, _ends in self._frames)
-            return frames + sum(len(pickled) for pickled in self._pending)
+            return frames + sum(len(stored) for stored in self._pending)
 
 
 _local = threading.local()  # zstd contexts are not to be shared between threads
@@ -224,6 +242,6 @@ def _decompressed(frame: bytes) -> bytes:
     return data
 
 
-def _loads(pickled: bytes) -> PixelEvent:
-    event: PixelEvent = pickle.loads(pickled)  # noqa: S301  (this process's own bytes)
-    return event
+def _loads(stored: bytes) -> dict[str, Any]:
+    dumped: dict[str, Any] = marshal.loads(stored)  # noqa: S302  (our own or our worker's)
+    return dumped

@@ -6,8 +6,8 @@ millisecond) cut its pixel throughput by a third. In observe mode nothing waits 
 verdict, so the addon copies each request that may be TikTok's (`snapshot`), sends it here
 and forwards the flow at once. This process judges the request as the proxy would, runs the
 same stateless half of the audit (`Audit.prepare`) and sends back the decoded events, packed
-as the session's store holds them (`store.pack`: their facts and pickles, so the proxy neither
-rebuilds nor re-pickles them), with their findings, in order; the addon records them into
+as the session's store holds them (`store.pack`: their facts and dumps, so the proxy neither
+rebuilds nor re-encodes them), with their findings, in order; the addon records them into
 the session.
 
 Both sides speak length-prefixed pickles over a socket pair the addon creates: nothing is
