@@ -19,6 +19,14 @@ from pixelhelper.domains import ascii_name, split
 # Bytes that every host `host_role` accepts contains, whatever its (ASCII) case: readers
 # search raw records for them to skip the traffic that cannot be TikTok's without parsing it.
 HOST_MARKERS = (b"tiktok", b"pangle-ads")
+_MARKER_A, _MARKER_B = HOST_MARKERS
+
+
+def mentions_host_marker(raw: bytes) -> bool:
+    """Can these raw bytes name a TikTok host? False means they cannot (the readers' and the
+    proxy's cheap test before anything is parsed)."""
+    lowered = raw.lower()
+    return _MARKER_A in lowered or _MARKER_B in lowered
 
 
 class Kind(StrEnum):

@@ -499,8 +499,7 @@ class PixelHelper:
                 return None
             if not is_tiktok_flow(flow):
                 return None
-            url = flow.request.pretty_url
-            recognition = recognise(flow.request.method, url)
+            recognition = recognise(flow.request.method, flow.request.pretty_url)
         except Exception:
             log.exception("pixelhelper: recognition failed")
             recognition = None
@@ -599,11 +598,7 @@ class PixelHelper:
             else:
                 kind, url, packed = result[1]
                 indices = state.record_packed(packed)
-            entry.flow.metadata["pixelhelper"] = {
-                "kind": kind.value if kind else None,
-                "url": url,
-                "events": indices,
-            }
+            self._meta(entry.flow, kind, url)["events"] = indices
             _reword(state, indices, "block" if entry.answered else "observe")
             self._print(self._lines(state, indices))
             if self._stream is not None:
@@ -637,10 +632,9 @@ class PixelHelper:
         self._save(flow)
 
     @staticmethod
-    def _meta(flow: http.HTTPFlow, recognition: Recognition | None) -> dict[str, Any]:
-        kind = recognition.kind if recognition else None
-        meta: dict[str, Any] = {"kind": kind.value if kind else None,
-                                "url": flow.request.pretty_url}  # fmt: skip
+    def _meta(flow: http.HTTPFlow, kind: Kind | None, url: str) -> dict[str, Any]:
+        """What a saved flow carries of its inspection (`flow.metadata["pixelhelper"]`)."""
+        meta: dict[str, Any] = {"kind": kind.value if kind else None, "url": url}
         flow.metadata["pixelhelper"] = meta
         return meta
 
@@ -661,7 +655,7 @@ class PixelHelper:
         self, flow: http.HTTPFlow, recognition: Recognition | None, mode: str, state: LiveState
     ) -> None:
         kind = recognition.kind if recognition else None
-        meta = self._meta(flow, recognition)
+        meta = self._meta(flow, kind, flow.request.pretty_url)
         sdk = kind is Kind.SCRIPT and flow.request.method.upper() in ("GET", "HEAD")
         if mode == "block" and sdk and ctx.options.pixelhelper_allow_sdk:
             for name in ("cookie", "referer", "origin"):

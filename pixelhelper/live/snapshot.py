@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pixelhelper.recognise import HOST_MARKERS, Kind, host_role, recognise
+from pixelhelper.recognise import Kind, host_role, mentions_host_marker, recognise
 from pixelhelper.sources import flowstate
 
 if TYPE_CHECKING:
@@ -33,8 +33,7 @@ def may_be_tiktok(data: http.RequestData) -> bool:
     parses a Host header or an authority (a tenth of a pixel hit's cost in the proxy)."""
     names = [data.host.encode("utf-8", "surrogateescape"), data.authority]
     names += [value for name, value in data.headers.fields if name.lower() == b"host"]
-    text = b" ".join(names).lower()
-    return any(marker in text for marker in HOST_MARKERS)
+    return mentions_host_marker(b" ".join(names))
 
 
 def names_of(request: http.Request) -> set[str]:
@@ -75,6 +74,10 @@ def read(snapshot: Snapshot) -> Seen | None:
         request = flowstate.request_from_state(state, {"peername": peer}, "live", index)
     except (flowstate.Unexpected, KeyError, TypeError):  # a state another mitmproxy shapes
         return _read_with_mitmproxy(snapshot)
+    return _seen(request)
+
+
+def _seen(request: CapturedRequest) -> Seen:
     recognition = recognise(request.method, request.url)
     return Seen(recognition.kind if recognition else None, request.url, request)
 
@@ -91,9 +94,7 @@ def _read_with_mitmproxy(snapshot: Snapshot) -> Seen | None:
     flow.request = http.Request.from_state(state)
     if not is_tiktok(flow.request):
         return None
-    request = request_from_flow(flow, "live", index)
-    recognition = recognise(request.method, request.url)
-    return Seen(recognition.kind if recognition else None, request.url, request)
+    return _seen(request_from_flow(flow, "live", index))
 
 
 def body_size(snapshot: Snapshot) -> int:

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
-from pixelhelper.recognise import HOST_MARKERS
+from pixelhelper.recognise import mentions_host_marker
 from pixelhelper.sources import flowstate
 from pixelhelper.sources.flows import read_flow_file, request_from_flow
 
@@ -126,16 +126,8 @@ def _is_candidate(view: mmap.mmap, start: int, end: int, response_tag: int) -> b
     if request is not None:
         tag = request.end() + int(request.group(1))
         if tag < end and view[tag] == _DICT:
-            return _mentions_tiktok(view[request.end() : tag])
+            return mentions_host_marker(view[request.end() : tag])
     return _walk_to_request(view, start, end)
-
-
-_MARKER_A, _MARKER_B = HOST_MARKERS
-
-
-def _mentions_tiktok(request: bytes) -> bool:
-    text = request.lower()
-    return _MARKER_A in text or _MARKER_B in text
 
 
 _Offsets = tuple[int, int, int]  # a value's prefix, payload and tag
@@ -143,7 +135,7 @@ _Offsets = tuple[int, int, int]  # a value's prefix, payload and tag
 
 def _walk_to_request(view: mmap.mmap, start: int, end: int) -> bool:
     found = _find(view, start, end, b"request")
-    return found is not None and _mentions_tiktok(view[found[1] : found[2]])
+    return found is not None and mentions_host_marker(view[found[1] : found[2]])
 
 
 def _find(view: mmap.mmap, start: int, end: int, name: bytes) -> _Offsets | None:
