@@ -217,6 +217,21 @@ def test_an_intact_file_has_no_errors_on_either_path(tmp_path: Path):
     assert _events_and_errors(path, True)[2] == []
 
 
+@pytest.mark.parametrize("span", [16, 23, 64, 97, 250, 1024])
+def test_requests_longer_than_one_read_are_searched_in_pieces(tmp_path, monkeypatch, span):
+    """A request over `_SPAN` bytes is searched a piece at a time; a host name cut by the
+    pieces' edges (a span of 16 cuts `tiktok` in most records) is still found."""
+    from pixelhelper.sources import fastflow
+
+    path = tmp_path / "long.flow"
+    flows = mixed_session()
+    flows.insert(3, make_flow("POST", "https://api.example.com/upload", body=b"x" * 5000))
+    write_flow_file(path, flows)
+    monkeypatch.setattr(fastflow, "_SPAN", span)
+    report = assert_same_reports(path)
+    assert len(report["events"]) == 7 and report["sources"][0]["errors"] == []
+
+
 # flowstate: the two things it does as mitmproxy does them.
 
 tnet_values = st.recursive(

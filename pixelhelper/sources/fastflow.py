@@ -3,11 +3,13 @@
 A flow file is a sequence of tnetstrings (`<length>:<payload><tag>`), one dict per flow.
 Most of a browsing session is not pixel traffic, and mitmproxy's reader spends nearly all its
 time building full Flow objects (tnetstring parsing in pure Python, `set_state`, a uuid per
-flow) for records that are then thrown away. This reader maps the file a window at a time
-(memory stays flat whatever its size, and the bytes of skipped responses are never even
-touched), walks each record's top-level items by their length prefixes to its `request`,
-and looks for the TikTok host names in that alone, case-insensitively: a page's HTML that
-embeds the pixel snippet is not a candidate. Only candidates are parsed, with mitmproxy's own
+flow) for records that are then thrown away. This reader jumps from each record's length
+prefix over its response to its `request` and reads only that, with the record's tail and the
+next record's opening, in one `pread` (the bytes of skipped responses are never touched, and
+memory stays flat whatever the file's size). It looks for the TikTok host names in the request
+alone, case-insensitively: a page's HTML that embeds the pixel snippet is not a candidate.
+Candidates, and records laid out otherwise, are mapped a window at a time and walked by their
+items' length prefixes. Only candidates are parsed, with mitmproxy's own
 tnetstring rules and `Request.pretty_url` rules (`flowstate`), so every pixel request reads
 exactly as `FlowReader` would read it (of the client connection only its address is parsed).
 Every record is still counted.
@@ -27,7 +29,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
-from pixelhelper.recognise import mentions_host_marker
+from pixelhelper.recognise import HOST_MARKERS, mentions_host_marker
 from pixelhelper.sources import flowstate
 from pixelhelper.sources.flows import read_flow_file, request_from_flow
 
@@ -37,7 +39,6 @@ if TYPE_CHECKING:
 
 WINDOW = 64 * 1024 * 1024  # bytes mapped at a time
 _HEAD = re.compile(rb"(\d{1,12}):")  # a length prefix, as long as mitmproxy's reader allows
-_HEADER = 14  # bytes that hold any length prefix
 _TAGS = frozenset(b",;#^!~}]")
 _STRING_TAGS = frozenset(b",;")
 _DICT = ord("}")
@@ -49,8 +50,96 @@ _RECORD = re.compile(rb"(\d{1,12}):(?:9:websocket;0:~8:response;(\d{1,12}):)?")
 _REQUEST = re.compile(rb"[}~]7:request;(\d{1,12}):")
 
 
+_OPENING = 64  # bytes read at a record's start: its length prefix and `_RECORD`'s opening
+_SPAN = 1 << 20  # most bytes read at once; a larger request is searched a piece at a time
+_OVERLAP = max(len(marker) for marker in HOST_MARKERS) - 1  # between the pieces
+
+
 class _Unframed(Exception):
     """The bytes at this offset are not the framing of a flow record."""
+
+
+class _Read:
+    """The last bytes read from the file (`pread`), for the scan of record after record.
+
+    A window mapped over the file faults in a page at each record it touches and unmaps them
+    all again: on a file of small requests between large responses that was most of the scan.
+    One exact read per record reaches the same bytes with no page tables at all.
+    """
+
+    def __init__(self, fd: int, size: int) -> None:
+        self._fd = fd
+        self.size = size
+        self._data = b""
+        self._base = 0
+
+    def cover(self, start: int, end: int) -> tuple[bytes, int]:
+        """Bytes holding the file's [start, end) (end clipped to the file), and where `start`
+        is in them. Raises `_Unframed` if the file is shorter than it was (being cut)."""
+        end = min(end, self.size)
+        if start < self._base or end > self._base + len(self._data):
+            self._data = os.pread(self._fd, end - start, start)
+            self._base = start
+            if len(self._data) < end - start:
+                raise _Unframed
+        return self._data, start - self._base
+
+    def mentions(self, start: int, end: int) -> bool:
+        """`mentions_host_marker` over the file's [start, end), a piece at a time."""
+        while start < end:
+            piece = min(end, start + _SPAN)
+            data, at = self.cover(start, piece)
+            if mentions_host_marker(data[at : at + piece - start]):
+                return True
+            start = piece - _OVERLAP if piece < end else piece
+        return False
+
+    def scan(self, pos: int) -> tuple[int, int, bool | None]:
+        """The record at file offset `pos`: its tag's offset, the length of its length prefix,
+        and whether its request mentions a TikTok host (None: not known without walking the
+        record's items, as its opening is not the usual one).
+
+        The usual record is read in one go: the request after the response, the record's
+        tail and the next record's opening. This runs for every record, so it is one function.
+        """
+        data, base = self._data, self._base
+        if pos < base or pos + _OPENING > base + len(data):
+            data, at = self.cover(pos, pos + _OPENING)
+            base = pos - at
+        header = _RECORD.match(data, pos - base)
+        if header is None:
+            raise _Unframed
+        digits, response = header.group(1, 2)
+        head = len(digits) + 1
+        tag = pos + head + int(digits)
+        if tag >= self.size:
+            raise _Unframed
+        if response is None:
+            return tag, head, None
+        response_tag = base + header.end() + int(response)
+        ahead = tag + 1 + _OPENING
+        if ahead - response_tag > _SPAN:  # a large request: its opening, then in pieces
+            ahead = response_tag + _OPENING
+        if response_tag < base or ahead > base + len(data):
+            data, at = self.cover(response_tag, ahead)
+            base = response_tag - at
+        request = _REQUEST.match(data, response_tag - base)
+        if request is None:
+            return tag, head, None
+        start = base + request.end()
+        request_tag = start + int(request.group(1))
+        if request_tag >= tag:
+            return tag, head, None
+        if tag < base + len(data):  # the usual record, read whole but for its response
+            if data[request_tag - base] != _DICT or data[tag - base] != _DICT:
+                return tag, head, None
+            return tag, head, mentions_host_marker(data[start - base : request_tag - base])
+        found = self.mentions(start, request_tag)
+        data, at = self.cover(request_tag, request_tag + 1)
+        if data[at] != _DICT:
+            return tag, head, None
+        data, at = self.cover(tag, tag + 1 + _OPENING)
+        return tag, head, found if data[at] == _DICT else None
 
 
 class _Mapped:
@@ -114,20 +203,6 @@ def _item(view: mmap.mmap, pos: int, end: int) -> tuple[bytes, int, int, int]:
     if value is None:
         raise _Unframed
     return view[key_start:key_end], key_end + 1, value.end(), value.end() + int(value.group(1))
-
-
-def _is_candidate(view: mmap.mmap, start: int, end: int, response_tag: int) -> bool:
-    """Does the record's request mention a TikTok host (in any case)?
-
-    Its opening matched the usual layout, which puts the response's tag at `response_tag`
-    and the request right after it. Bytes that do not hold to that are walked.
-    """
-    request = _REQUEST.match(view, response_tag, end)
-    if request is not None:
-        tag = request.end() + int(request.group(1))
-        if tag < end and view[tag] == _DICT:
-            return mentions_host_marker(view[request.end() : tag])
-    return _walk_to_request(view, start, end)
 
 
 _Offsets = tuple[int, int, int]  # a value's prefix, payload and tag
@@ -215,6 +290,30 @@ def _read(
     return _full(view[record : tag + 1], source, index)
 
 
+def _frame(
+    read: _Read, mapped: _Mapped, pos: int, index: int, current: int
+) -> tuple[int, int, tuple[mmap.mmap, int, int] | None]:
+    """The record at file offset `pos`: its tag's offset, the length of its length prefix,
+    and, if it is a candidate, the window it is mapped in with its start and tag there.
+
+    Raises `_Unframed` where the fast path cannot go on: mitmproxy's reader takes over there.
+    """
+    tag, head, candidate = read.scan(pos)
+    if index == 0:
+        candidate = None  # the first record is walked: its version is checked
+    elif candidate is False:
+        return tag, head, None
+    view, base, _limit = mapped.cover(pos, tag + 1)
+    record, end = pos - base, tag - base
+    if view[end] != _DICT:
+        raise _Unframed
+    if index == 0 and _value(view, _fields(view, record + head, end), b"version") != current:
+        raise _Unframed  # another flow-format version: mitmproxy migrates it
+    if candidate is None and not _walk_to_request(view, record + head, end):
+        return tag, head, None
+    return tag, head, (view, record, end)
+
+
 def read_flow_file_fast(
     handle: BinaryIO, source: str, stats: SourceStats, meter: Meter
 ) -> Iterator[CapturedRequest]:
@@ -227,43 +326,19 @@ def read_flow_file_fast(
     except (OSError, ValueError, AttributeError):  # not a mappable file: the plain reader
         yield from read_flow_file(handle, source, stats, meter)
         return
+    read = _Read(fd, size)
     mapped = _Mapped(fd, size)
     pos = 0  # file offset of the next record
     index = 0
-    view, base, limit = mapped.cover(0, min(_HEADER, size))
     try:
         while pos < size:
-            if pos + _HEADER > limit and limit < size:
-                view, base, limit = mapped.cover(pos, min(pos + _HEADER, size))
-            header = _RECORD.match(view, pos - base)
-            if header is None:
-                break
-            digits, response = header.group(1, 2)
-            head = len(digits) + 1  # length of the record's length prefix
-            tag = pos + head + int(digits)  # file offset of the record's tag
-            if tag >= size:
-                break
-            # the response's tag, from the record's start (0: an opening to walk)
-            opening = 0 if response is None else header.end() - (pos - base) + int(response)
-            if tag >= limit:
-                view, base, limit = mapped.cover(pos, tag + 1)
-            record, end = pos - base, tag - base
-            if view[end] != _DICT:
-                break
             try:
-                if index == 0:  # another flow-format version: mitmproxy migrates it
-                    first = _fields(view, record + head, end)
-                    if _value(view, first, b"version") != FLOW_FORMAT_VERSION:
-                        break
-                candidate = (
-                    _is_candidate(view, record + head, end, record + opening)
-                    if opening
-                    else _walk_to_request(view, record + head, end)
-                )
-            except _Unframed:
+                tag, head, found = _frame(read, mapped, pos, index, FLOW_FORMAT_VERSION)
+            except (_Unframed, ValueError, IndexError, OSError):  # mitmproxy's reader goes on
                 break
             request = None
-            if candidate:
+            if found is not None:
+                view, record, end = found
                 try:
                     request = _read(view, record, record + head, end, source, index,
                                     FLOW_FORMAT_VERSION)  # fmt: skip
