@@ -91,7 +91,11 @@ def ratio(
     factor = statistics.median(r[0] for r in base) / statistics.median(r[0] for r in ours)
     worst = min(r[0] for r in base) / max(r[0] for r in ours)
     best = max(r[0] for r in base) / min(r[0] for r in ours)
-    print(f"  => {name}: {factor:.1f}x faster (median; range {worst:.1f}x-{best:.1f}x)")
+    pairs = ", ".join(f"{b[0] / o[0]:.1f}x" for b, o in zip(base, ours, strict=False))
+    print(
+        f"  => {name}: {factor:.1f}x faster (median; range {worst:.1f}x-{best:.1f}x; "
+        f"run by run {pairs})"
+    )
     return factor
 
 
@@ -103,10 +107,16 @@ def audit(path: Path, count: int) -> list[tuple[float, float, float]]:
 
 
 def against(name: str, baseline: str, path: Path, count: int) -> list[tuple[float, float, float]]:
-    """The baseline script on `path`, then the audit, and their ratio; the audit's runs."""
-    base = runs([PY, "-c", baseline, str(path)], count)
+    """The baseline script on `path` and the audit, run by turns, and their ratio; the
+    audit's runs. By turns, because these machines have slow phases of a minute and more:
+    all baseline runs first and then all audits put a phase on one side only."""
+    base: list[tuple[float, float, float]] = []
+    ours: list[tuple[float, float, float]] = []
+    for _ in range(count):
+        base.append(measure([PY, "-c", baseline, str(path)]))
+        ours.append(measure([*CLI, "audit", "--format", "json", str(path)]))
     report(name, base)
-    ours = audit(path, count)
+    report("pixelhelper audit --format json", ours)
     ratio(f"audit vs {name.split()[0]}", base, ours)
     return ours
 
