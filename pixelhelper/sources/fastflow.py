@@ -94,52 +94,65 @@ class _Read:
             start = piece - _OVERLAP if piece < end else piece
         return False
 
-    def scan(self, pos: int) -> tuple[int, int, bool | None]:
-        """The record at file offset `pos`: its tag's offset, the length of its length prefix,
-        and whether its request mentions a TikTok host (None: not known without walking the
-        record's items, as its opening is not the usual one).
+    def records(self, pos: int) -> Iterator[tuple[int, int, bool | None]]:
+        """Record after record from file offset `pos`: its tag's offset, the length of its
+        length prefix, and whether its request mentions a TikTok host (None: not known
+        without walking the record's items, as its opening is not the usual one). Raises
+        `_Unframed` at bytes that are not a record's framing.
 
         The usual record is read in one go: the request after the response, the record's
-        tail and the next record's opening. This runs for every record, so it is one function.
+        tail and the next record's opening. This runs for every record of the file, so it
+        is one loop over local names, and the one call on its way is the read.
         """
+        fd, size, pread = self._fd, self.size, os.pread
+        record_at, request_at = _RECORD.match, _REQUEST.match
         data, base = self._data, self._base
-        if pos < base or pos + _OPENING > base + len(data):
-            data, at = self.cover(pos, pos + _OPENING)
-            base = pos - at
-        header = _RECORD.match(data, pos - base)
-        if header is None:
-            raise _Unframed
-        digits, response = header.group(1, 2)
-        head = len(digits) + 1
-        tag = pos + head + int(digits)
-        if tag >= self.size:
-            raise _Unframed
-        if response is None:
-            return tag, head, None
-        response_tag = base + header.end() + int(response)
-        ahead = tag + 1 + _OPENING
-        if ahead - response_tag > _SPAN:  # a large request: its opening, then in pieces
-            ahead = response_tag + _OPENING
-        if response_tag < base or ahead > base + len(data):
-            data, at = self.cover(response_tag, ahead)
-            base = response_tag - at
-        request = _REQUEST.match(data, response_tag - base)
-        if request is None:
-            return tag, head, None
-        start = base + request.end()
-        request_tag = start + int(request.group(1))
-        if request_tag >= tag:
-            return tag, head, None
-        if tag < base + len(data):  # the usual record, read whole but for its response
-            if data[request_tag - base] != _DICT or data[tag - base] != _DICT:
-                return tag, head, None
-            return tag, head, mentions_host_marker(data[start - base : request_tag - base])
+        while pos < size:
+            if pos < base or pos + _OPENING > base + len(data):
+                data, at = self.cover(pos, pos + _OPENING)
+                base = pos - at
+            header = record_at(data, pos - base)
+            if header is None:
+                raise _Unframed
+            digits, response = header.group(1, 2)
+            head = len(digits) + 1
+            tag = pos + head + int(digits)
+            if tag >= size:
+                raise _Unframed
+            found: bool | None = None
+            if response is not None:
+                response_tag = base + header.end() + int(response)
+                ahead = tag + 1 + _OPENING
+                if ahead - response_tag > _SPAN:  # a large request: its opening, then pieces
+                    ahead = response_tag + _OPENING
+                if response_tag < base or ahead > base + len(data):
+                    end = ahead if ahead < size else size
+                    data, base = pread(fd, end - response_tag, response_tag), response_tag
+                    if len(data) < end - response_tag:
+                        raise _Unframed  # the file is shorter than it was: being cut
+                request = request_at(data, response_tag - base)
+                if request is not None:
+                    start = base + request.end()
+                    request_tag = start + int(request.group(1))
+                    if request_tag >= tag:
+                        pass
+                    elif tag < base + len(data):  # the usual record, read but its response
+                        if data[request_tag - base] == _DICT and data[tag - base] == _DICT:
+                            found = mentions_host_marker(data[start - base : request_tag - base])
+                    else:
+                        found = self._in_pieces(start, request_tag, tag)
+                        data, base = self._data, self._base
+            yield tag, head, found
+            pos = tag + 1
+
+    def _in_pieces(self, start: int, request_tag: int, tag: int) -> bool | None:
+        """`records`' verdict on a request too large to read at once."""
         found = self.mentions(start, request_tag)
         data, at = self.cover(request_tag, request_tag + 1)
         if data[at] != _DICT:
-            return tag, head, None
+            return None
         data, at = self.cover(tag, tag + 1 + _OPENING)
-        return tag, head, found if data[at] == _DICT else None
+        return found if data[at] == _DICT else None
 
 
 class _Mapped:
@@ -290,28 +303,24 @@ def _read(
     return _full(view[record : tag + 1], source, index)
 
 
-def _frame(
-    read: _Read, mapped: _Mapped, pos: int, index: int, current: int
-) -> tuple[int, int, tuple[mmap.mmap, int, int] | None]:
-    """The record at file offset `pos`: its tag's offset, the length of its length prefix,
-    and, if it is a candidate, the window it is mapped in with its start and tag there.
-
-    Raises `_Unframed` where the fast path cannot go on: mitmproxy's reader takes over there.
-    """
-    tag, head, candidate = read.scan(pos)
+def _candidate(
+    mapped: _Mapped, pos: int, scanned: tuple[int, int, bool | None], index: int, current: int
+) -> tuple[mmap.mmap, int, int] | None:
+    """The record at file offset `pos`, as `_Read.records` scanned it, mapped with its start
+    and tag there if it is a candidate; the first record is walked, as its version is
+    checked. Raises `_Unframed` where mitmproxy's reader must take over."""
+    tag, head, candidate = scanned
     if index == 0:
-        candidate = None  # the first record is walked: its version is checked
-    elif candidate is False:
-        return tag, head, None
-    view, base, _limit = mapped.cover(pos, tag + 1)
+        candidate = None
+    view, base, _end = mapped.cover(pos, tag + 1)
     record, end = pos - base, tag - base
     if view[end] != _DICT:
         raise _Unframed
     if index == 0 and _value(view, _fields(view, record + head, end), b"version") != current:
         raise _Unframed  # another flow-format version: mitmproxy migrates it
     if candidate is None and not _walk_to_request(view, record + head, end):
-        return tag, head, None
-    return tag, head, (view, record, end)
+        return None
+    return view, record, end
 
 
 def read_flow_file_fast(
@@ -331,26 +340,22 @@ def read_flow_file_fast(
     pos = 0  # file offset of the next record
     index = 0
     try:
-        while pos < size:
-            try:
-                tag, head, found = _frame(read, mapped, pos, index, FLOW_FORMAT_VERSION)
-            except (_Unframed, ValueError, IndexError, OSError):  # mitmproxy's reader goes on
-                break
+        for scanned in read.records(0):
             request = None
-            if found is not None:
-                view, record, end = found
-                try:
-                    request = _read(view, record, record + head, end, source, index,
+            if index == 0 or scanned[2] is not False:
+                found = _candidate(mapped, pos, scanned, index, FLOW_FORMAT_VERSION)
+                if found is not None:
+                    view, record, end = found
+                    request = _read(view, record, record + scanned[1], end, source, index,
                                     FLOW_FORMAT_VERSION)  # fmt: skip
-                except Exception:  # damaged inside: mitmproxy's reader says so, as ever
-                    break
             stats.flows += 1
             if request is not None:
                 yield request
             index += 1
-            pos = meter.position = tag + 1
-        else:
-            return
+            pos = meter.position = scanned[0] + 1
+        return
+    except Exception:  # noqa: S110  # unframed, or damaged inside: mitmproxy's reader says so
+        pass
     finally:
         mapped.close()
     yield from _fallback(handle, pos, source, stats, index, meter)
