@@ -232,6 +232,25 @@ def test_requests_longer_than_one_read_are_searched_in_pieces(tmp_path, monkeypa
     assert len(report["events"]) == 7 and report["sources"][0]["errors"] == []
 
 
+@pytest.mark.parametrize("span", [16, 97, 1024])
+def test_requests_of_records_in_another_layout_are_searched_in_pieces(
+    tmp_path, monkeypatch, span
+):
+    """A record whose items come in another order (the request first) is walked to its
+    request, which is then searched in the file a piece at a time, as in the usual layout."""
+    from pixelhelper.sources import fastflow
+
+    flows = [f for f in mixed_session() if f.type == "http"]
+    flows.insert(3, make_flow("POST", "https://api.example.com/upload", body=b"x" * 5000))
+    states = [f.get_state() for f in flows]
+    reordered = [{"request": s["request"], **s} for s in states]
+    path = tmp_path / "reordered.flow"
+    path.write_bytes(b"".join(tnetstring.dumps(state) for state in reordered))
+    monkeypatch.setattr(fastflow, "_SPAN", span)
+    report = assert_same_reports(path)
+    assert len(report["events"]) == 7 and report["sources"][0]["errors"] == []
+
+
 # flowstate: the two things it does as mitmproxy does them.
 
 tnet_values = st.recursive(

@@ -165,15 +165,15 @@ class _Mapped:
         self._base = 0
         self._end = 0
 
-    def cover(self, start: int, end: int) -> tuple[mmap.mmap, int, int]:
-        """The window holding bytes [start, end), with the file offsets it spans."""
+    def cover(self, start: int, end: int) -> tuple[mmap.mmap, int]:
+        """The window holding bytes [start, end), and the file offset it starts at."""
         if self._view is None or start < self._base or end > self._end:
             self.close()
             base = start - start % mmap.ALLOCATIONGRANULARITY
             length = min(max(WINDOW, end - base), self.size - base)
             self._view = mmap.mmap(self._fd, length, access=mmap.ACCESS_READ, offset=base)
             self._base, self._end = base, base + length
-        return self._view, self._base, self._end
+        return self._view, self._base
 
     def close(self) -> None:
         if self._view is not None:
@@ -221,9 +221,11 @@ def _item(view: mmap.mmap, pos: int, end: int) -> tuple[bytes, int, int, int]:
 _Offsets = tuple[int, int, int]  # a value's prefix, payload and tag
 
 
-def _walk_to_request(view: mmap.mmap, start: int, end: int) -> bool:
+def _walk_to_request(read: _Read, view: mmap.mmap, base: int, start: int, end: int) -> bool:
+    """Does the request of a record in an unusual layout mention a TikTok host? Walked to
+    in the window, searched in the file a piece at a time (an upload is never copied)."""
     found = _find(view, start, end, b"request")
-    return found is not None and mentions_host_marker(view[found[1] : found[2]])
+    return found is not None and read.mentions(base + found[1], base + found[2])
 
 
 def _find(view: mmap.mmap, start: int, end: int, name: bytes) -> _Offsets | None:
@@ -304,7 +306,12 @@ def _read(
 
 
 def _candidate(
-    mapped: _Mapped, pos: int, scanned: tuple[int, int, bool | None], index: int, current: int
+    read: _Read,
+    mapped: _Mapped,
+    pos: int,
+    scanned: tuple[int, int, bool | None],
+    index: int,
+    current: int,
 ) -> tuple[mmap.mmap, int, int] | None:
     """The record at file offset `pos`, as `_Read.records` scanned it, mapped with its start
     and tag there if it is a candidate; the first record is walked, as its version is
@@ -312,13 +319,13 @@ def _candidate(
     tag, head, candidate = scanned
     if index == 0:
         candidate = None
-    view, base, _end = mapped.cover(pos, tag + 1)
+    view, base = mapped.cover(pos, tag + 1)
     record, end = pos - base, tag - base
     if view[end] != _DICT:
         raise _Unframed
     if index == 0 and _value(view, _fields(view, record + head, end), b"version") != current:
         raise _Unframed  # another flow-format version: mitmproxy migrates it
-    if candidate is None and not _walk_to_request(view, record + head, end):
+    if candidate is None and not _walk_to_request(read, view, base, record + head, end):
         return None
     return view, record, end
 
@@ -343,7 +350,7 @@ def read_flow_file_fast(
         for scanned in read.records(0):
             request = None
             if index == 0 or scanned[2] is not False:
-                found = _candidate(mapped, pos, scanned, index, FLOW_FORMAT_VERSION)
+                found = _candidate(read, mapped, pos, scanned, index, FLOW_FORMAT_VERSION)
                 if found is not None:
                     view, record, end = found
                     request = _read(view, record, record + scanned[1], end, source, index,
