@@ -233,9 +233,7 @@ def test_requests_longer_than_one_read_are_searched_in_pieces(tmp_path, monkeypa
 
 
 @pytest.mark.parametrize("span", [16, 97, 1024])
-def test_requests_of_records_in_another_layout_are_searched_in_pieces(
-    tmp_path, monkeypatch, span
-):
+def test_requests_of_records_in_another_layout_are_searched_in_pieces(tmp_path, monkeypatch, span):
     """A record whose items come in another order (the request first) is walked to its
     request, which is then searched in the file a piece at a time, as in the usual layout."""
     from pixelhelper.sources import fastflow
