@@ -169,6 +169,22 @@ def test_a_closed_process_fails_its_futures_so_the_caller_inspects_itself():
     asyncio.run(run())
 
 
+def test_closing_ends_the_process_at_once_not_by_a_kill():
+    """The process exits on its own when the proxy closes the socket, without holding the
+    proxy's shutdown for the kill timeout."""
+
+    async def run() -> int | None:
+        remote = RemoteInspector(InspectOptions())
+        remote.start(asyncio.get_running_loop())
+        assert await remote.submit(snapshot.take(site_flow(n=1), 0)) == ("ok", None)
+        process = remote._process
+        assert process is not None
+        remote.close()
+        return process.returncode
+
+    assert asyncio.run(run()) == 0, "it exited by itself (killed after the timeout: -9)"
+
+
 def _recorded(addon: PixelHelper) -> list[tuple[str | None, str | None]]:
     assert addon.state is not None
     return [(f.event, f.page_url) for f in addon.state.events.facts]

@@ -11,6 +11,7 @@ later `submit`: the caller inspects those requests itself, so no hit is lost eit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -56,6 +57,7 @@ class RemoteInspector:
     def __init__(self, options: InspectOptions) -> None:
         self._options = options
         self._process: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
         self._unsent: list[Snapshot] = []
@@ -80,6 +82,7 @@ class RemoteInspector:
         finally:
             theirs.close()
         self.alive = True
+        self._sock = ours
         self._reader_task = loop.create_task(self._run(ours))
 
     def submit(self, taken: Snapshot) -> asyncio.Future[tuple[str, Any]]:
@@ -146,6 +149,12 @@ class RemoteInspector:
     def close(self) -> None:
         """Stop the process; unresolved futures fail (the caller inspects them itself)."""
         self.alive = False
+        if self._sock is not None:
+            # The stream closes the socket only on the loop's next turn, while the wait below
+            # holds the loop: shut it now, so the process reads the end and exits at once
+            # (it was killed after the whole timeout, at every proxy shutdown).
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
         if self._writer is not None:
             self._writer.close()
         if self._reader_task is not None:
