@@ -1,6 +1,6 @@
 """Proxy overhead of the pixelhelper addon, against plain mitmdump measured in the same run.
 
-    python benchmarks/bench_proxy.py [--requests 1500] [--rounds 9] [--rate 300] [--seconds 30]
+    python benchmarks/bench_proxy.py [--requests 1500] [--rounds 12] [--rate 300] [--seconds 30]
                                      [--segments 3]
 
 Everything runs on 127.0.0.1: a local HTTP server, plain `mitmdump` and `mitmdump` with the
@@ -9,10 +9,13 @@ pixelhelper addon (observe mode, which inspects in a separate process). Prints:
     (open loop, 8 connections; in `--segments` parts, the two proxies alternating): p99
     latency through each proxy (target: addon <= plain + 5 ms) and each proxy's RSS
     afterwards (target: addon <= plain + 50 MiB);
-  - non-pixel and pixel throughput (closed loop, the proxies by turns): requests per second
-    and the ratio addon/plain (targets >= 0.95 and >= 0.85), and each proxy's CPU time per
-    request, the addon's inspection process included (the work the addon adds, also where
-    a second core hides it from the throughput);
+  - non-pixel and pixel throughput (closed loop): requests per second and the ratio
+    addon/plain (targets >= 0.95 and >= 0.85), and each proxy's CPU time per request, the
+    addon's inspection process included (the work the addon adds, also where a second core
+    hides it from the throughput). Two plain mitmdumps and the addon's run by turns, in an
+    order that rotates from round to round; each round's ratio is the addon's rate over the
+    mean of the two plain ones, and the second plain one against the first ("control": the
+    same mitmdump twice) shows how far this machine's noise alone moves a ratio in this run;
   - added latency per pixel request: the addon's decode + inspect time measured in-process
     on realistic pixel payloads (p50/p99; target p99 < 5 ms), and the p99 round-trip of the
     same pixel requests through each proxy (TikTok's host mapped to the local server).
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import socket
@@ -214,15 +218,26 @@ def _cpu_seconds(pid: int) -> float:
     return total / TICK
 
 
-def _median_ratio(rates: dict[str, list[float]]) -> float:
-    """Median over the rounds of addon/plain, each round's two runs back to back."""
-    return statistics.median(a / p for a, p in zip(rates["addon"], rates["plain"], strict=True))
+PLAIN = ("plain", "control")  # the two plain mitmdumps
 
 
-def _cpu_ratio(cpu: dict[str, list[float]]) -> tuple[float, float, float]:
-    """Plain's CPU per request over the addon's, round by round: min, median, max."""
-    ratios = sorted(p / a for p, a in zip(cpu["plain"], cpu["addon"], strict=True))
-    return ratios[0], statistics.median(ratios), ratios[-1]
+def _round_ratios(values: dict[str, list[float]], name: str) -> list[float]:
+    """Round by round, `name`'s value over the mean of the plain mitmdumps' in that round
+    (for the control, over the first plain one's)."""
+    if name == "control":
+        return [c / p for c, p in zip(values["control"], values["plain"], strict=True)]
+    means = [(p + c) / 2 for p, c in zip(values["plain"], values["control"], strict=True)]
+    return [v / m for v, m in zip(values[name], means, strict=True)]
+
+
+def _median_ratio(rates: dict[str, list[float]], name: str = "addon") -> float:
+    """Median over the rounds of `_round_ratios`."""
+    return statistics.median(_round_ratios(rates, name))
+
+
+def _median_inverse(cpu: dict[str, list[float]], name: str = "addon") -> float:
+    """Median over the rounds of plain's CPU per request over `name`'s."""
+    return statistics.median(1 / ratio for ratio in _round_ratios(cpu, name))
 
 
 def _throughput(
@@ -230,12 +245,13 @@ def _throughput(
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Closed-loop rounds, the proxies by turns: requests per second of wall time, and each
     proxy's CPU seconds per request (its inspection process included)."""
-    rates: dict[str, list[float]] = {"plain": [], "addon": []}
-    cpu: dict[str, list[float]] = {"plain": [], "addon": []}
+    rates: dict[str, list[float]] = {name: [] for name, _port, _process in proxies}
+    cpu: dict[str, list[float]] = {name: [] for name, _port, _process in proxies}
+    orders = list(itertools.permutations(proxies))
     for turn in range(rounds):
-        # which proxy goes first alternates, so a drift of the machine's speed within a
-        # round favours neither
-        for name, port, process in proxies if turn % 2 == 0 else proxies[::-1]:
+        # the order rotates through every permutation (12 rounds: each twice), so a drift
+        # of the machine's speed within a round favours none
+        for name, port, process in orders[turn % len(orders)]:
             used = _cpu_seconds(process.pid)
             start = time.perf_counter()
             _drive(port, urls)
@@ -247,15 +263,17 @@ def _throughput(
 def _report_throughput(
     label: str, rates: dict[str, list[float]], cpu: dict[str, list[float]], goal: float
 ) -> None:
-    best_plain, best_addon = max(rates["plain"]), max(rates["addon"])
-    low, median, high = _cpu_ratio(cpu)
+    best_plain = max(max(rates[name]) for name in PLAIN)
+    best_addon = max(rates["addon"])
     print(f"{label} throughput, plain / addon: {best_plain:.0f} / {best_addon:.0f} req/s (best "
-          f"of {len(rates['plain'])}), ratio {best_addon / best_plain:.3f} (target >= {goal}); "
-          f"median of the rounds {_median_ratio(rates):.3f}")  # fmt: skip
-    print(f"{label} proxy CPU per request, plain / addon: "
-          f"{statistics.median(cpu['plain']) * 1000:.3f} / "
-          f"{statistics.median(cpu['addon']) * 1000:.3f} ms (median); plain/addon "
-          f"{median:.3f}, rounds {low:.3f}-{high:.3f}")  # fmt: skip
+          f"of {len(rates['addon'])} rounds), ratio {best_addon / best_plain:.3f}; median of "
+          f"the rounds {_median_ratio(rates):.3f} (target >= {goal}); control "
+          f"{_median_ratio(rates, 'control'):.3f}")  # fmt: skip
+    plain_cpu = statistics.median([*cpu["plain"], *cpu["control"]])
+    print(f"{label} proxy CPU per request, plain / addon: {plain_cpu * 1000:.3f} / "
+          f"{statistics.median(cpu['addon']) * 1000:.3f} ms (medians); plain/addon, median "
+          f"of the rounds {_median_inverse(cpu):.3f}; control "
+          f"{_median_inverse(cpu, 'control'):.3f}")  # fmt: skip
 
 
 def _p(values: list[float], q: float) -> float:
@@ -265,7 +283,7 @@ def _p(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1500)
-    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--rate", type=float, default=300, help="paced pixel requests per second")
     parser.add_argument("--seconds", type=float, default=30, help="length of the paced run")
     parser.add_argument("--segments", type=int, default=3,
@@ -275,8 +293,9 @@ def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     target = f"http://127.0.0.1:{server.server_address[1]}"
-    plain_port, addon_port = free_port(), free_port()
+    plain_port, control_port, addon_port = free_port(), free_port(), free_port()
     plain = _plain_proxy(plain_port, target)
+    control = _plain_proxy(control_port, target)
     config = ProxyConfig(port=addon_port, view="none", summary=False,
                          extra=["--set", f"map_remote=|http://analytics\\.tiktok\\.com|{target}"])  # fmt: skip
     addon = start_background(config)
@@ -295,15 +314,17 @@ def main() -> None:
                 latencies = _paced(port, bodies, args.rate, args.seconds / args.segments)
                 paced[name] = (paced[name][0] + latencies, _rss_mib(process.pid))
         inspector_rss = _children_rss_mib(addon.pid)
-        _drive(plain_port, site[:200])  # warm up both
-        _drive(addon_port, site[:200])
-        rates, cpu = _throughput(proxies, site, args.rounds)
-        pixel_rates, pixel_cpu = _throughput(proxies, pixel, args.rounds)
+        trio = (proxies[0], ("control", control_port, control), proxies[1])
+        for _name, port, _process in trio:
+            _drive(port, site[:200])  # warm-up
+        rates, cpu = _throughput(trio, site, args.rounds)
+        pixel_rates, pixel_cpu = _throughput(trio, pixel, args.rounds)
         pixel_rt = {"plain": _drive(plain_port, pixel, 1), "addon": _drive(addon_port, pixel, 1)}
         big = _big_body()
         stall = {"plain": _stall(plain_port, target, big), "addon": _stall(addon_port, target, big)}
     finally:
         stop(plain)
+        stop(control)
         stop(addon)
         server.shutdown()
 
