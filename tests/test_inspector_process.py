@@ -234,6 +234,53 @@ def test_observe_mode_records_every_hit_in_order_even_when_the_process_dies():
     assert ours == theirs and ours, "the same findings, on the same events"
 
 
+def test_pixel_requests_wait_while_the_process_is_far_behind(monkeypatch):
+    """Back-pressure: past `_BACKLOG` hits in flight a pixel request waits until the process
+    catches up, or at most `_BACKLOG_WAIT`; other traffic never waits, and no hit is lost."""
+    from pixelhelper.live import addon as addon_module
+
+    monkeypatch.setattr(addon_module, "_BACKLOG", 3)
+    addon = PixelHelper(inspector_process=True)
+    flows = _hits(6)
+
+    async def run() -> tuple[list[bool], bool, float, int]:
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, pixelhelper_view="none", pixelhelper_summary=False)
+            addon.running()
+            assert addon._remote is not None and addon._remote.pid is not None
+            os.kill(addon._remote.pid, signal.SIGSTOP)  # the process falls behind
+            try:
+                held = [addon.request(flow) for flow in flows]
+                site_waits = addon.request(site_flow(n=99)) is not None
+                monkeypatch.setattr(addon_module, "_BACKLOG_WAIT", 0.2)
+                loop = asyncio.get_running_loop()
+                start = loop.time()
+                await held[-1]  # the process is stopped: given up after the longest wait
+                waited = loop.time() - start
+            finally:
+                os.kill(addon._remote.pid, signal.SIGCONT)
+            monkeypatch.setattr(addon_module, "_BACKLOG_WAIT", 60.0)
+            await held[-2]  # returns once the process has caught up
+            behind = len(addon._inflight)
+            for coroutine in held:
+                if coroutine is not None:
+                    coroutine.close()
+            for _ in range(400):
+                if not addon._inflight:
+                    break
+                await asyncio.sleep(0.025)
+            addon.done()
+            return [c is not None for c in held], site_waits, waited, behind
+
+    waits, site_waits, waited, behind = asyncio.run(run())
+    assert waits == [False, False, False, True, True, True]
+    assert not site_waits, "traffic that is not TikTok's never waits"
+    assert waited >= 0.2, waited
+    assert behind <= 3
+    assert addon.state is not None
+    assert [f.event for f in addon.state.events.facts] == [EVENTS[n % 5] for n in range(6)]
+
+
 def test_a_saved_session_holds_each_hit_with_its_events(tmp_path):
     """A finished flow waits for its inspection, so the saved flow carries its events."""
     from mitmproxy.io import FlowReader

@@ -111,6 +111,14 @@ class _NoteHandler(logging.Handler):
 
 _SETTLE_WAIT = 10.0  # seconds a finished flow waits for its inspection before it is saved
 _SETTLE_SLICE = 0.0005  # seconds of recording results before other flows get a turn
+# Back-pressure: hits in flight to the inspection process beyond which a pixel request waits.
+# Fed pixel hits faster than the process inspects them (about 2,000 a second here), the proxy
+# would otherwise queue their snapshots without limit. No browsing session comes near it; a
+# request waits at most `_BACKLOG_WAIT` seconds, so a stuck settler slows pixel requests but
+# never stops them, and other traffic never waits.
+_BACKLOG = 2_000
+_BACKLOG_POLL = 0.005
+_BACKLOG_WAIT = 1.0
 
 
 @dataclass(eq=False)
@@ -496,7 +504,7 @@ class PixelHelper:
                 return None  # nearly every flow
             if mode == "observe" and self._ensure_remote():
                 self._observe_remotely(flow, state)  # judged there: not a name parsed here
-                return None
+                return self._caught_up() if len(self._inflight) > _BACKLOG else None
             if not is_tiktok_flow(flow):
                 return None
             recognition = recognise(flow.request.method, flow.request.pretty_url)
@@ -531,6 +539,14 @@ class PixelHelper:
         except Exception as exc:
             log.warning("pixelhelper: no inspection process (%s); inspecting in the proxy", exc)
         return self._remote.alive
+
+    async def _caught_up(self) -> None:
+        """Hold a pixel request while the inspection process is more than `_BACKLOG` hits
+        behind (at most `_BACKLOG_WAIT`), so the backlog and the proxy's memory stay bounded."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _BACKLOG_WAIT
+        while len(self._inflight) > _BACKLOG and loop.time() < deadline:
+            await asyncio.sleep(_BACKLOG_POLL)
 
     def _observe_remotely(self, flow: http.HTTPFlow, state: LiveState) -> None:
         """Copy the request as it is now (later addons may rewrite it), send it off, and let
