@@ -42,11 +42,14 @@ def names_of(request: http.Request) -> set[str]:
     return {request.host, request.pretty_host, request.host_header or ""} - {""}
 
 
+def names_are_tiktok(request: http.Request) -> bool:
+    """Is any of the request's names a TikTok pixel host? (`is_tiktok` after the marker test.)"""
+    return any(host_role(name) is not None for name in names_of(request))
+
+
 def is_tiktok(request: http.Request) -> bool:
     """Does the request go to a TikTok pixel host, by any of its names?"""
-    return may_be_tiktok(request.data) and any(
-        host_role(name) is not None for name in names_of(request)
-    )
+    return may_be_tiktok(request.data) and names_are_tiktok(request)
 
 
 def take(flow: http.HTTPFlow, index: int) -> Snapshot:
