@@ -48,21 +48,34 @@ _STRONG = (
 )
 # Short words that label a number only with a colon: "T: +32 2 ...", "Home: 020 ...".
 _COLON = r"(?:t|m|p|f|h|w|c|o|home|work|office|direct|line|cell|daytime|evening|main)\s*:"
-_LABEL = re.compile(rf"(?<![^\W\d_])(?:(?:{_STRONG})(?![^\W\d_])\.?|{_COLON})", re.IGNORECASE)
-# Words after which a number is anything but a phone ("order no.", "tracking number").
-_NOT_PHONE = re.compile(
-    r"(?<![^\W\d_])(?:order|orders|ordine|commande|bestellung|bestellnummer|pedido|encomenda"
-    r"|invoice|factura|facture|rechnung|fattura|receipt|ref|reference|r[ée]f[ée]rence|referenz"
-    r"|tracking|track|trace|parcel|package|shipment|consignment|waybill|colis|sendung|paket"
-    r"|sku|item|article|artikel|product|model|part|serial|imei|isbn|ean|upc|gtin|barcode"
-    r"|batch|lot|id|ids|account|acct|konto|customer|client|kunde|member|membership|loyalty"
-    r"|postcode|zip|postal|plz|cap|code|pin|otp|price|prix|preis|precio|prezzo|total"
-    r"|amount|montant|betrag|qty|quantity|ticket|case|claim|booking|reservation|confirmation"
-    r"|transaction|payment|iban|bic|swift|vat|tax|siret|siren|nif|cif|vin|version|build"
-    r"|flight|train|seat|room|gate|page|step|year|since|date|dated|time|box|po)"
-    r"(?![^\W\d_])",
-    re.IGNORECASE,
-)
+
+
+@cache
+def _label() -> re.Pattern[str]:
+    """A word that labels a phone number. This and `_not_phone` are compiled on first use,
+    for a digit run that could be a phone: most audits never meet one, and the two are
+    among the costliest patterns to compile (6 ms of every audit's start)."""
+    return re.compile(rf"(?<![^\W\d_])(?:(?:{_STRONG})(?![^\W\d_])\.?|{_COLON})", re.IGNORECASE)
+
+
+@cache
+def _not_phone() -> re.Pattern[str]:
+    """A word after which a number is anything but a phone ("order no.", "tracking number")."""
+    return re.compile(
+        r"(?<![^\W\d_])(?:order|orders|ordine|commande|bestellung|bestellnummer|pedido|encomenda"
+        r"|invoice|factura|facture|rechnung|fattura|receipt|ref|reference|r[ée]f[ée]rence|referenz"
+        r"|tracking|track|trace|parcel|package|shipment|consignment|waybill|colis|sendung|paket"
+        r"|sku|item|article|artikel|product|model|part|serial|imei|isbn|ean|upc|gtin|barcode"
+        r"|batch|lot|id|ids|account|acct|konto|customer|client|kunde|member|membership|loyalty"
+        r"|postcode|zip|postal|plz|cap|code|pin|otp|price|prix|preis|precio|prezzo|total"
+        r"|amount|montant|betrag|qty|quantity|ticket|case|claim|booking|reservation|confirmation"
+        r"|transaction|payment|iban|bic|swift|vat|tax|siret|siren|nif|cif|vin|version|build"
+        r"|flight|train|seat|room|gate|page|step|year|since|date|dated|time|box|po)"
+        r"(?![^\W\d_])",
+        re.IGNORECASE,
+    )
+
+
 # A candidate: an optional + / 00 / tel:, then digits with the separators people type.
 _CANDIDATE = re.compile(
     r"(?<![\w+.,/%-])(?P<tel>tel:\s?)?(?P<num>(?:\+|00)?\s?\(?\d[\d\s().\-/\u00a0]{5,26}\d)(?![\w%])"
@@ -196,8 +209,8 @@ def _label_before(text: str, start: int) -> str | None:
     position `start`; None when nothing does. A label right after a ruling-out word is part
     of its phrase: "order number", "tracking no.", "customer phone ID"."""
     window = text[max(0, start - _LABEL_GAP - 40) : start]
-    label = _closest(_LABEL, window)
-    negative = _closest(_NOT_PHONE, window)
+    label = _closest(_label(), window)
+    negative = _closest(_not_phone(), window)
     ruled_out = negative is not None and _near(window, negative.end())
     if ruled_out and (label is None or negative.end() > label.start() - 2):  # type: ignore[union-attr]
         return "not"
@@ -209,8 +222,8 @@ def _label_before(text: str, start: int) -> str | None:
 def _label_after(text: str, end: int) -> bool:
     """`06 12 34 56 78 (mobile)`, `0470 12 34 56 - portable`, `2125550143 is my number`."""
     tail = text[end : end + 24]
-    label = _LABEL.search(tail)
-    if label is None or _NOT_PHONE.search(tail[: label.start()]):
+    label = _label().search(tail)
+    if label is None or _not_phone().search(tail[: label.start()]):
         return False
     gap = tail[: label.start()]
     return not re.search(r"\d", gap) and len(re.findall(r"[^\W_]+", gap)) <= 2
