@@ -71,6 +71,30 @@ def test_an_audit_loads_phone_and_id_validators_only_for_text_shaped_like_them(t
     assert "'phone'" in line and "'national_id'" in line
 
 
+def test_an_audit_freezes_what_its_imports_built_once_and_collects_afterwards(tmp_path):
+    """The pipeline's start-up objects are left out of every collection (the exit's too),
+    the collector is on again for the audit itself, and a second audit in the same process
+    freezes nothing more (a caller of `main` that goes on does not pile up frozen objects)."""
+    capture = tmp_path / "one.flow"
+    write_flow_file(capture, [pixel_flow(hit("Pageview"))])
+    script = (
+        "import gc, io, sys, contextlib\nfrom pixelhelper.cli import main\n"
+        "counts = []\nfor _ in range(2):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        main(['audit', '--format', 'json', sys.argv[1]])\n"
+        "    counts.append(gc.get_freeze_count())\n"
+        "print('GC', gc.isenabled(), *counts)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(capture)], capture_output=True, text=True, timeout=60
+    )
+    line = next(x for x in out.stdout.splitlines() if x.startswith("GC"))
+    _, enabled, first, second = line.split()
+    assert enabled == "True"
+    assert int(first) > 10_000  # modules, classes, schemas: tens of thousands of objects
+    assert second == first
+
+
 def test_the_rules_command_still_lists_every_rule():
     out = subprocess.run(
         [sys.executable, "-m", "pixelhelper.cli", "rules"], capture_output=True, text=True
