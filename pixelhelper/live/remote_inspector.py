@@ -1,9 +1,9 @@
 """The addon's side of the inspection process (`inspector_process`): submit, get futures back.
 
-Requests submitted during one turn of the event loop, or under load within a few
-milliseconds, go out as one frame (a burst of hits costs one pickle and one write), never
-blocking: the socket is an asyncio stream. Results
-come back in submission order and resolve the futures in that order. If the process cannot
+Requests submitted during one turn of the event loop, or under load within 30 ms, go out
+as one frame (a burst of hits costs one pickle and one write), never blocking: the socket is
+an asyncio stream. Results come back in submission order and resolve the futures in that
+order. If the process cannot
 start or goes away, every unresolved future fails with `InspectorGone` and so does every
 later `submit`: the caller inspects those requests itself, so no hit is lost either way.
 """
@@ -35,8 +35,12 @@ log = logging.getLogger(__name__)
 _BIG_FRAME = 256 * 1024  # results this large are unpickled in a thread
 # Under load, requests go out at most this often (s), as one frame: each frame costs the
 # proxy a write and a read that wake the other process (about 70 us of its loop per hit
-# sent alone), and nothing waits on the verdict but the view. After a pause they go at once.
-_FLUSH_EVERY = 0.01
+# sent alone), and the process, woken cold, pays most for the first hits of a frame: at
+# 30 ms rather than 10 its CPU per hit fell from 0.48 to 0.41 ms, and the proxy's pixel
+# throughput rose from 0.86-0.88 to 0.90-0.97 of plain mitmdump's (100 ms was worse again,
+# 0.89). Nothing waits on the verdict but the view (and a saved flow, for its events).
+# After a pause they go at once.
+_FLUSH_EVERY = 0.03
 
 
 async def _loads(data: bytes) -> Any:
