@@ -29,6 +29,17 @@ from flowfactory import hit, pixel_flow, site_flow
 HEAVY = ("pydantic", "tldextract", "phonenumbers", "mitmproxy", "requests", "rich")
 
 
+def _printed(tag: str, script: str, *args: str) -> str:
+    """The line starting with `tag` that `script` prints, run in a fresh interpreter (what
+    it imports, collects and freezes is its own, not this test process's)."""
+    out = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60
+    )
+    lines = [x for x in out.stdout.splitlines() if x.startswith(tag)]
+    assert len(lines) == 1, out.stdout[-500:] + out.stderr[-500:]
+    return lines[0]
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["rules"], ["audit", "--format", "nope", "x"], []])
 def test_quick_commands_import_nothing_heavy(argv):
     script = (
@@ -37,11 +48,7 @@ def test_quick_commands_import_nothing_heavy(argv):
         f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
         "print('HEAVY', ','.join(heavy))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=60
-    )
-    line = [x for x in out.stdout.splitlines() if x.startswith("HEAVY")]
-    assert line == ["HEAVY "], out.stdout[-500:] + out.stderr[-500:]
+    assert _printed("HEAVY", script, *argv) == "HEAVY "
 
 
 def test_an_audit_loads_phone_and_id_validators_only_for_text_shaped_like_them(tmp_path):
@@ -59,14 +66,8 @@ def test_an_audit_loads_phone_and_id_validators_only_for_text_shaped_like_them(t
     page = "https://shop.example.com/?phone=%2B44%2020%207946%200958&ssn=536-90-4399"
     write_flow_file(leaky, [pixel_flow(hit("Pageview", page=page))])
 
-    def loaded(path: Path) -> str:
-        out = subprocess.run(
-            [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60
-        )
-        return next(line for line in out.stdout.splitlines() if line.startswith("LOADED"))
-
-    assert loaded(plain).startswith("LOADED []")
-    line = loaded(leaky)
+    assert _printed("LOADED", script, str(plain)).startswith("LOADED []")
+    line = _printed("LOADED", script, str(leaky))
     assert "'phonenumbers'" in line and "'stdnum'" in line
     assert "'phone'" in line and "'national_id'" in line
 
@@ -85,11 +86,7 @@ def test_an_audit_freezes_what_its_imports_built_once_and_collects_afterwards(tm
         "    counts.append(gc.get_freeze_count())\n"
         "print('GC', gc.isenabled(), *counts)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script, str(capture)], capture_output=True, text=True, timeout=60
-    )
-    line = next(x for x in out.stdout.splitlines() if x.startswith("GC"))
-    _, enabled, first, second = line.split()
+    _, enabled, first, second = _printed("GC", script, str(capture)).split()
     assert enabled == "True"
     assert int(first) > 10_000  # modules, classes, schemas: tens of thousands of objects
     assert second == first
