@@ -104,6 +104,24 @@ def test_block_mode_fails_closed_when_inspection_breaks(monkeypatch):
     assert flows[1].response is None
     assert addon.state.errors == 1
 
+def test_a_mode_changed_while_running_applies_to_the_next_request():
+    """The request hook reads the mode from the state `configure` rebuilds, not per request
+    from mitmproxy's options: a change (`:set` in mitmproxy's console) must still reach it."""
+    addon = PixelHelper()
+    first, second = _fresh(pixel_flow(hit("Pageview"))), _fresh(pixel_flow(hit("Purchase")))
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, pixelhelper_view="none", pixelhelper_summary=False)
+        asyncio.run(tctx.cycle(addon, first))
+        tctx.configure(addon, pixelhelper_mode="block")
+        asyncio.run(tctx.cycle(addon, second))
+        tctx.configure(addon, pixelhelper_mode="observe")
+        third = _fresh(pixel_flow(hit("Lead")))
+        asyncio.run(tctx.cycle(addon, third))
+    assert first.response is None  # observed, forwarded
+    assert second.response is not None and second.metadata["pixelhelper"]["blocked"] is True
+    assert third.response is None
+
+
 
 def test_observe_mode_survives_inspection_errors(monkeypatch):
     addon = PixelHelper()

@@ -498,7 +498,7 @@ class PixelHelper:
         if state is None:
             return None
         state.flows_seen += 1
-        mode = ctx.options.pixelhelper_mode
+        mode = state.settings.mode  # the option's value: `ctx.options` deep-copies it per read
         try:
             if not snapshot.may_be_tiktok(flow.request.data):
                 return None  # nearly every flow

@@ -32,7 +32,8 @@ def may_be_tiktok(data: http.RequestData) -> bool:
     so a request without one is not TikTok's: checked on the raw fields, before mitmproxy
     parses a Host header or an authority (a tenth of a pixel hit's cost in the proxy)."""
     names = [data.host.encode("utf-8", "surrogateescape"), data.authority]
-    names += [value for name, value in data.headers.fields if name.lower() == b"host"]
+    names += [value for name, value in data.headers.fields
+              if len(name) == 4 and name.lower() == b"host"]  # fmt: skip
     return mentions_host_marker(b" ".join(names))
 
 
