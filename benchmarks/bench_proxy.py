@@ -1,21 +1,26 @@
 """Proxy overhead of the pixelhelper addon, against plain mitmdump measured in the same run.
 
-    python benchmarks/bench_proxy.py [--requests 1500] [--rounds 12] [--rate 300] [--seconds 30]
-                                     [--segments 3]
+    python benchmarks/bench_proxy.py [--requests 500] [--rounds 24] [--instances 2]
+                                     [--rate 300] [--seconds 30] [--segments 3]
 
-Everything runs on 127.0.0.1: a local HTTP server, plain `mitmdump` and `mitmdump` with the
+Everything runs on 127.0.0.1: a local HTTP server, plain `mitmdump`s and `mitmdump`s with the
 pixelhelper addon (observe mode, which inspects in a separate process). Prints:
-  - first, on fresh proxies: pixel requests paced at `--rate` per second for `--seconds`
-    (open loop, 8 connections; in `--segments` parts, the two proxies alternating): p99
-    latency through each proxy (target: addon <= plain + 5 ms) and each proxy's RSS
-    afterwards (target: addon <= plain + 50 MiB);
+  - first, on a fresh plain and addon proxy: pixel requests paced at `--rate` per second for
+    `--seconds` (open loop, 8 connections; in `--segments` parts, the two proxies
+    alternating): p99 latency through each proxy (target: addon <= plain + 5 ms) and each
+    proxy's RSS afterwards (target: addon <= plain + 50 MiB);
   - non-pixel and pixel throughput (closed loop): requests per second and the ratio
     addon/plain (targets >= 0.95 and >= 0.85), and each proxy's CPU time per request, the
     addon's inspection process included (the work the addon adds, also where a second core
-    hides it from the throughput). Two plain mitmdumps and the addon's run by turns, in an
-    order that rotates from round to round; each round's ratio is the addon's rate over the
-    mean of the two plain ones, and the second plain one against the first ("control": the
-    same mitmdump twice) shows how far this machine's noise alone moves a ratio in this run;
+    hides it from the throughput). `--instances` plain and addon proxies each run by turns,
+    in an order that rotates from round to round; each round's ratio is the addon proxies'
+    mean rate over the plain ones', so no single process's luck (its hash seed, memory
+    layout and the core it settles on) weighs alone; the second instance of each kind
+    against the first ("controls": the same program twice) shows how far that luck and the
+    machine's noise move a ratio in this run;
+  - Python function calls per non-pixel request in plain mitmdump, with a `-s` script that
+    does nothing, and with the addon (cProfile; a count, which the machine's load does not
+    move, where the throughput ratio moves by several percent from run to run);
   - added latency per pixel request: the addon's decode + inspect time measured in-process
     on realistic pixel payloads (p50/p99; target p99 < 5 ms), and the p99 round-trip of the
     same pixel requests through each proxy (TikTok's host mapped to the local server).
@@ -25,12 +30,15 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import itertools
 import json
 import os
+import pstats
+import signal
 import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,7 +50,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_detectors import payloads  # noqa: E402
 
 from pixelhelper.capture import CapturedRequest  # noqa: E402
-from pixelhelper.live.proxy import ProxyConfig, free_port, start_background, stop  # noqa: E402
+from pixelhelper.live.proxy import (  # noqa: E402
+    ProxyConfig,
+    free_port,
+    start_background,
+    stop,
+    wait_for_port,
+)
 from pixelhelper.live.view import LiveState  # noqa: E402
 
 MITMDUMP = [sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()"]
@@ -69,10 +83,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def _plain_proxy(port: int, target: str):  # type: ignore[no-untyped-def]
-    import subprocess
-
-    from pixelhelper.live.proxy import wait_for_port
-
     process = subprocess.Popen(
         [*MITMDUMP, "-q", "--listen-host", "127.0.0.1", "--listen-port", str(port),
          "--set", "connection_strategy=lazy",
@@ -218,40 +228,43 @@ def _cpu_seconds(pid: int) -> float:
     return total / TICK
 
 
-PLAIN = ("plain", "control")  # the two plain mitmdumps
+def _round_ratios(values: dict[str, list[float]], kind: str, over: str = "plain") -> list[float]:
+    """Round by round, the mean of `kind`'s instances over the mean of `over`'s in that round
+    (a name with a number, `plain-2`, is one instance)."""
+
+    def mean(name: str) -> list[float]:
+        series = [v for key, v in values.items() if key == name or key.rsplit("-", 1)[0] == name]
+        return [statistics.fmean(column) for column in zip(*series, strict=True)]
+
+    return [a / b for a, b in zip(mean(kind), mean(over), strict=True)]
 
 
-def _round_ratios(values: dict[str, list[float]], name: str) -> list[float]:
-    """Round by round, `name`'s value over the mean of the plain mitmdumps' in that round
-    (for the control, over the first plain one's)."""
-    if name == "control":
-        return [c / p for c, p in zip(values["control"], values["plain"], strict=True)]
-    means = [(p + c) / 2 for p, c in zip(values["plain"], values["control"], strict=True)]
-    return [v / m for v, m in zip(values[name], means, strict=True)]
-
-
-def _median_ratio(rates: dict[str, list[float]], name: str = "addon") -> float:
+def _median_ratio(
+    values: dict[str, list[float]], kind: str = "addon", over: str = "plain"
+) -> float:
     """Median over the rounds of `_round_ratios`."""
-    return statistics.median(_round_ratios(rates, name))
+    return statistics.median(_round_ratios(values, kind, over))
 
 
-def _median_inverse(cpu: dict[str, list[float]], name: str = "addon") -> float:
-    """Median over the rounds of plain's CPU per request over `name`'s."""
-    return statistics.median(1 / ratio for ratio in _round_ratios(cpu, name))
+def _orders(proxies: list[Any], rounds: int) -> list[list[Any]]:
+    """Each round's order: the rotations of the list, then the same reversed, over again, so
+    that every proxy runs in every position equally often and after different neighbours (a
+    drift of the machine's speed within a round favours none)."""
+    n = len(proxies)
+    base = [proxies[i:] + proxies[:i] for i in range(n)]
+    cycle = base + [order[::-1] for order in base]
+    return [cycle[turn % len(cycle)] for turn in range(rounds)]
 
 
 def _throughput(
-    proxies: tuple[tuple[str, int, Any], ...], urls: list[tuple[str, bytes | None]], rounds: int
+    proxies: list[tuple[str, int, Any]], urls: list[tuple[str, bytes | None]], rounds: int
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Closed-loop rounds, the proxies by turns: requests per second of wall time, and each
     proxy's CPU seconds per request (its inspection process included)."""
     rates: dict[str, list[float]] = {name: [] for name, _port, _process in proxies}
     cpu: dict[str, list[float]] = {name: [] for name, _port, _process in proxies}
-    orders = list(itertools.permutations(proxies))
-    for turn in range(rounds):
-        # the order rotates through every permutation (12 rounds: each twice), so a drift
-        # of the machine's speed within a round favours none
-        for name, port, process in orders[turn % len(orders)]:
+    for order in _orders(proxies, rounds):
+        for name, port, process in order:
             used = _cpu_seconds(process.pid)
             start = time.perf_counter()
             _drive(port, urls)
@@ -260,20 +273,70 @@ def _throughput(
     return rates, cpu
 
 
+def _controls(values: dict[str, list[float]], invert: bool = False) -> str:
+    """Each kind's second instance against its first: the same program twice, so how far
+    this machine's noise alone (and a process's luck: its hash seed, its memory layout, its
+    core) moves a ratio in this run."""
+    parts = []
+    for kind in ("plain", "addon"):
+        if f"{kind}-2" in values:
+            first, second = (f"{kind}-1", f"{kind}-2")[:: -1 if invert else 1]
+            parts.append(f"{kind} 2/1 {_median_ratio(values, second, first):.3f}")
+    return ", ".join(parts) or "none (one instance each)"
+
+
 def _report_throughput(
     label: str, rates: dict[str, list[float]], cpu: dict[str, list[float]], goal: float
 ) -> None:
-    best_plain = max(max(rates[name]) for name in PLAIN)
-    best_addon = max(rates["addon"])
-    print(f"{label} throughput, plain / addon: {best_plain:.0f} / {best_addon:.0f} req/s (best "
-          f"of {len(rates['addon'])} rounds), ratio {best_addon / best_plain:.3f}; median of "
-          f"the rounds {_median_ratio(rates):.3f} (target >= {goal}); control "
-          f"{_median_ratio(rates, 'control'):.3f}")  # fmt: skip
-    plain_cpu = statistics.median([*cpu["plain"], *cpu["control"]])
+    def best(kind: str) -> float:
+        return max(max(v) for k, v in rates.items() if k.startswith(kind))
+
+    rounds = len(rates["plain-1"])
+    print(f"{label} throughput, plain / addon: {best('plain'):.0f} / {best('addon'):.0f} req/s "
+          f"(best of {rounds} rounds); addon/plain, median of the rounds "
+          f"{_median_ratio(rates):.3f} (target >= {goal}); controls: {_controls(rates)}")  # fmt: skip
+    plain_cpu = statistics.median(v for k, vs in cpu.items() if k.startswith("plain") for v in vs)
+    addon_cpu = statistics.median(v for k, vs in cpu.items() if k.startswith("addon") for v in vs)
     print(f"{label} proxy CPU per request, plain / addon: {plain_cpu * 1000:.3f} / "
-          f"{statistics.median(cpu['addon']) * 1000:.3f} ms (medians); plain/addon, median "
-          f"of the rounds {_median_inverse(cpu):.3f}; control "
-          f"{_median_inverse(cpu, 'control'):.3f}")  # fmt: skip
+          f"{addon_cpu * 1000:.3f} ms (medians); plain/addon, median of the rounds "
+          f"{_median_ratio(cpu, 'plain', 'addon'):.3f}; controls: "
+          f"{_controls(cpu, invert=True)}")  # fmt: skip
+
+
+_PROFILED_MITMDUMP = "from mitmproxy.tools.main import mitmdump\n\nmitmdump()\n"
+ADDON_SCRIPT = Path(__file__).resolve().parent.parent / "addons" / "tiktok_pixel.py"
+
+
+def _calls_per_request(
+    target: str, extra: list[str], requests: int, empty_script: bool = False
+) -> float:
+    """Python function calls mitmdump makes per non-pixel request, counted by cProfile: the
+    difference between a run of `requests` and one of twice as many, so start-up and shutdown
+    cancel out. Unlike time, a count does not move with the machine's load. `empty_script`:
+    with `-s` a script that does nothing (what mitmproxy's script machinery costs by itself)."""
+    totals = []
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "mitmdump_main.py"
+        script.write_text(_PROFILED_MITMDUMP)
+        if empty_script:
+            (Path(tmp) / "empty.py").write_text("addons = []\n")
+            extra = [*extra, "-s", str(Path(tmp) / "empty.py")]
+        for n in (requests, 2 * requests):
+            port, out = free_port(), Path(tmp) / f"{n}.prof"
+            process = subprocess.Popen(
+                [sys.executable, "-m", "cProfile", "-o", str(out), str(script), "-q",
+                 "--listen-host", "127.0.0.1", "--listen-port", str(port),
+                 "--set", "connection_strategy=lazy", *extra],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+            try:
+                wait_for_port("127.0.0.1", port, process)
+                _drive(port, [(f"{target}/page/{i}", None) for i in range(n)])
+            finally:
+                process.send_signal(signal.SIGINT)  # a clean exit writes the profile
+                process.wait(60)
+            totals.append(pstats.Stats(str(out)).total_calls)  # type: ignore[attr-defined]
+    return (totals[1] - totals[0]) / requests
 
 
 def _p(values: list[float], q: float) -> float:
@@ -282,50 +345,60 @@ def _p(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=1500)
-    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=24)
+    parser.add_argument("--instances", type=int, default=2,
+                        help="plain and addon proxies of each kind (a process's luck averages out)")  # fmt: skip
     parser.add_argument("--rate", type=float, default=300, help="paced pixel requests per second")
     parser.add_argument("--seconds", type=float, default=30, help="length of the paced run")
     parser.add_argument("--segments", type=int, default=3,
                         help="the paced run in this many segments, plain and addon alternating")  # fmt: skip
+    parser.add_argument("--calls", type=int, default=1000,
+                        help="non-pixel requests per profiled run (function calls per request)")  # fmt: skip
     args = parser.parse_args()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     target = f"http://127.0.0.1:{server.server_address[1]}"
-    plain_port, control_port, addon_port = free_port(), free_port(), free_port()
-    plain = _plain_proxy(plain_port, target)
-    control = _plain_proxy(control_port, target)
-    config = ProxyConfig(port=addon_port, view="none", summary=False,
-                         extra=["--set", f"map_remote=|http://analytics\\.tiktok\\.com|{target}"])  # fmt: skip
-    addon = start_background(config)
+    mapping = ["--set", f"map_remote=|http://analytics\\.tiktok\\.com|{target}"]
+    started: list[tuple[str, int, Any]] = []
     site = [(f"{target}/page/{i}", None) for i in range(args.requests)]
     bodies = payloads(400)
     pixel = [("http://analytics.tiktok.com/api/v2/pixel", bodies[i % len(bodies)])
              for i in range(args.requests)]  # fmt: skip  # as many as the site rounds
     try:
+        for n in range(1, args.instances + 1):
+            port = free_port()
+            started.append((f"plain-{n}", port, _plain_proxy(port, target)))
+            port = free_port()
+            config = ProxyConfig(port=port, view="none", summary=False, extra=mapping)
+            started.append((f"addon-{n}", port, start_background(config)))
+        by_name = {name: (port, process) for name, port, process in started}
+        (plain_port, plain), (addon_port, addon) = by_name["plain-1"], by_name["addon-1"]
         # First, on fresh proxies: a long paced run of pixel traffic (tail latency, memory),
         # in alternating segments, so a noisy minute of the machine hits both proxies alike.
         paced: dict[str, tuple[list[float], float]] = {"plain": ([], 0.0), "addon": ([], 0.0)}
-        inspector_rss = 0.0
-        proxies = (("plain", plain_port, plain), ("addon", addon_port, addon))
+        pair = (("plain", plain_port, plain), ("addon", addon_port, addon))
         for _ in range(args.segments):
-            for name, port, process in proxies:
+            for name, port, process in pair:
                 latencies = _paced(port, bodies, args.rate, args.seconds / args.segments)
                 paced[name] = (paced[name][0] + latencies, _rss_mib(process.pid))
         inspector_rss = _children_rss_mib(addon.pid)
-        trio = (proxies[0], ("control", control_port, control), proxies[1])
-        for _name, port, _process in trio:
+        for _name, port, _process in started:
             _drive(port, site[:200])  # warm-up
-        rates, cpu = _throughput(trio, site, args.rounds)
-        pixel_rates, pixel_cpu = _throughput(trio, pixel, args.rounds)
+        rates, cpu = _throughput(started, site, args.rounds)
+        pixel_rates, pixel_cpu = _throughput(started, pixel, args.rounds)
         pixel_rt = {"plain": _drive(plain_port, pixel, 1), "addon": _drive(addon_port, pixel, 1)}
         big = _big_body()
         stall = {"plain": _stall(plain_port, target, big), "addon": _stall(addon_port, target, big)}
+        addon_options = ["-s", str(ADDON_SCRIPT), "--set", "pixelhelper_view=none",
+                         "--set", "pixelhelper_summary=false"]  # fmt: skip
+        calls = {"plain": _calls_per_request(target, mapping, args.calls),
+                 "script": _calls_per_request(target, mapping, args.calls, empty_script=True),
+                 "addon": _calls_per_request(target, [*mapping, *addon_options], args.calls)}  # fmt: skip
     finally:
-        stop(plain)
-        stop(control)
-        stop(addon)
+        for _name, _port, process in started:
+            stop(process)
         server.shutdown()
 
     state = LiveState()
@@ -354,6 +427,11 @@ def main() -> None:
     print(f"pixel round trip p99, plain / addon:     {plain_p99:.2f} ms / {addon_p99:.2f} ms "
           f"(added {addon_p99 - plain_p99:+.2f} ms, ratio {addon_p99 / plain_p99:.2f})")  # fmt: skip
     (plain_med, plain_max), (addon_med, addon_max) = stall["plain"], stall["addon"]
+    print(f"Python function calls per non-pixel request (cProfile, deterministic), plain / "
+          f"with any -s script / with the addon: {calls['plain']:.0f} / {calls['script']:.0f} / "
+          f"{calls['addon']:.0f} (the addon {calls['addon'] / calls['plain'] - 1:+.1%} over "
+          f"plain, {calls['addon'] / calls['script'] - 1:+.1%} over a script that does "
+          "nothing)")  # fmt: skip
     print(f"site latency during a 1 MB pixel body:   plain p50 {plain_med * 1000:.1f} / max "
           f"{plain_max * 1000:.1f} ms, addon p50 {addon_med * 1000:.1f} / max "
           f"{addon_max * 1000:.1f} ms (added max {(addon_max - plain_max) * 1000:+.1f} ms, "
