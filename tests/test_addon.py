@@ -104,6 +104,7 @@ def test_block_mode_fails_closed_when_inspection_breaks(monkeypatch):
     assert flows[1].response is None
     assert addon.state.errors == 1
 
+
 def test_a_mode_changed_while_running_applies_to_the_next_request():
     """The request hook reads the mode from the state `configure` rebuilds, not per request
     from mitmproxy's options: a change (`:set` in mitmproxy's console) must still reach it."""
@@ -120,7 +121,6 @@ def test_a_mode_changed_while_running_applies_to_the_next_request():
     assert first.response is None  # observed, forwarded
     assert second.response is not None and second.metadata["pixelhelper"]["blocked"] is True
     assert third.response is None
-
 
 
 def test_observe_mode_survives_inspection_errors(monkeypatch):
