@@ -59,7 +59,14 @@ from pixelhelper.live.proxy import (  # noqa: E402
 )
 from pixelhelper.live.view import LiveState  # noqa: E402
 
-MITMDUMP = [sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()"]
+MITMDUMP_CODE = "from mitmproxy.tools.main import mitmdump; mitmdump()"
+MITMDUMP = [sys.executable, "-c", MITMDUMP_CODE]
+
+
+def _listen(port: int) -> list[str]:
+    """The options every plain and profiled mitmdump here runs with."""
+    return ["-q", "--listen-host", "127.0.0.1", "--listen-port", str(port),
+            "--set", "connection_strategy=lazy"]  # fmt: skip
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -84,8 +91,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def _plain_proxy(port: int, target: str):  # type: ignore[no-untyped-def]
     process = subprocess.Popen(
-        [*MITMDUMP, "-q", "--listen-host", "127.0.0.1", "--listen-port", str(port),
-         "--set", "connection_strategy=lazy",
+        [*MITMDUMP, *_listen(port),
          "--set", f"map_remote=|http://analytics\\.tiktok\\.com|{target}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
@@ -228,13 +234,17 @@ def _cpu_seconds(pid: int) -> float:
     return total / TICK
 
 
+def _instances(values: dict[str, list[float]], kind: str) -> list[list[float]]:
+    """The series of `kind`'s instances (`plain` -> plain-1, plain-2), or of the one instance
+    a numbered name (`plain-2`) names."""
+    return [v for key, v in values.items() if kind in (key, key.rsplit("-", 1)[0])]
+
+
 def _round_ratios(values: dict[str, list[float]], kind: str, over: str = "plain") -> list[float]:
-    """Round by round, the mean of `kind`'s instances over the mean of `over`'s in that round
-    (a name with a number, `plain-2`, is one instance)."""
+    """Round by round, the mean of `kind`'s instances over the mean of `over`'s in that round."""
 
     def mean(name: str) -> list[float]:
-        series = [v for key, v in values.items() if key == name or key.rsplit("-", 1)[0] == name]
-        return [statistics.fmean(column) for column in zip(*series, strict=True)]
+        return [statistics.fmean(column) for column in zip(*_instances(values, name), strict=True)]
 
     return [a / b for a, b in zip(mean(kind), mean(over), strict=True)]
 
@@ -280,8 +290,9 @@ def _controls(values: dict[str, list[float]], invert: bool = False) -> str:
     parts = []
     for kind in ("plain", "addon"):
         if f"{kind}-2" in values:
-            first, second = (f"{kind}-1", f"{kind}-2")[:: -1 if invert else 1]
-            parts.append(f"{kind} 2/1 {_median_ratio(values, second, first):.3f}")
+            one, two = f"{kind}-1", f"{kind}-2"
+            ratio = _median_ratio(values, one, two) if invert else _median_ratio(values, two, one)
+            parts.append(f"{kind} 2/1 {ratio:.3f}")
     return ", ".join(parts) or "none (one instance each)"
 
 
@@ -289,21 +300,21 @@ def _report_throughput(
     label: str, rates: dict[str, list[float]], cpu: dict[str, list[float]], goal: float
 ) -> None:
     def best(kind: str) -> float:
-        return max(max(v) for k, v in rates.items() if k.startswith(kind))
+        return max(max(v) for v in _instances(rates, kind))
+
+    def median_cpu(kind: str) -> float:
+        return statistics.median(x for v in _instances(cpu, kind) for x in v)
 
     rounds = len(rates["plain-1"])
     print(f"{label} throughput, plain / addon: {best('plain'):.0f} / {best('addon'):.0f} req/s "
           f"(best of {rounds} rounds); addon/plain, median of the rounds "
           f"{_median_ratio(rates):.3f} (target >= {goal}); controls: {_controls(rates)}")  # fmt: skip
-    plain_cpu = statistics.median(v for k, vs in cpu.items() if k.startswith("plain") for v in vs)
-    addon_cpu = statistics.median(v for k, vs in cpu.items() if k.startswith("addon") for v in vs)
-    print(f"{label} proxy CPU per request, plain / addon: {plain_cpu * 1000:.3f} / "
-          f"{addon_cpu * 1000:.3f} ms (medians); plain/addon, median of the rounds "
+    print(f"{label} proxy CPU per request, plain / addon: {median_cpu('plain') * 1000:.3f} / "
+          f"{median_cpu('addon') * 1000:.3f} ms (medians); plain/addon, median of the rounds "
           f"{_median_ratio(cpu, 'plain', 'addon'):.3f}; controls: "
           f"{_controls(cpu, invert=True)}")  # fmt: skip
 
 
-_PROFILED_MITMDUMP = "from mitmproxy.tools.main import mitmdump\n\nmitmdump()\n"
 ADDON_SCRIPT = Path(__file__).resolve().parent.parent / "addons" / "tiktok_pixel.py"
 
 
@@ -317,16 +328,15 @@ def _calls_per_request(
     totals = []
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "mitmdump_main.py"
-        script.write_text(_PROFILED_MITMDUMP)
+        script.write_text(MITMDUMP_CODE + "\n")
         if empty_script:
             (Path(tmp) / "empty.py").write_text("addons = []\n")
             extra = [*extra, "-s", str(Path(tmp) / "empty.py")]
         for n in (requests, 2 * requests):
             port, out = free_port(), Path(tmp) / f"{n}.prof"
             process = subprocess.Popen(
-                [sys.executable, "-m", "cProfile", "-o", str(out), str(script), "-q",
-                 "--listen-host", "127.0.0.1", "--listen-port", str(port),
-                 "--set", "connection_strategy=lazy", *extra],
+                [sys.executable, "-m", "cProfile", "-o", str(out), str(script),
+                 *_listen(port), *extra],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
             try:
@@ -426,12 +436,12 @@ def main() -> None:
     addon_p99 = _p(pixel_rt["addon"], 99) * 1000
     print(f"pixel round trip p99, plain / addon:     {plain_p99:.2f} ms / {addon_p99:.2f} ms "
           f"(added {addon_p99 - plain_p99:+.2f} ms, ratio {addon_p99 / plain_p99:.2f})")  # fmt: skip
-    (plain_med, plain_max), (addon_med, addon_max) = stall["plain"], stall["addon"]
     print(f"Python function calls per non-pixel request (cProfile, deterministic), plain / "
           f"with any -s script / with the addon: {calls['plain']:.0f} / {calls['script']:.0f} / "
           f"{calls['addon']:.0f} (the addon {calls['addon'] / calls['plain'] - 1:+.1%} over "
           f"plain, {calls['addon'] / calls['script'] - 1:+.1%} over a script that does "
           "nothing)")  # fmt: skip
+    (plain_med, plain_max), (addon_med, addon_max) = stall["plain"], stall["addon"]
     print(f"site latency during a 1 MB pixel body:   plain p50 {plain_med * 1000:.1f} / max "
           f"{plain_max * 1000:.1f} ms, addon p50 {addon_med * 1000:.1f} / max "
           f"{addon_max * 1000:.1f} ms (added max {(addon_max - plain_max) * 1000:+.1f} ms, "
