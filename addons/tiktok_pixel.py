@@ -7,6 +7,8 @@ Options: `--set pixelhelper_mode=observe|block|redact`, `pixelhelper_known_ident
 See `mitmdump --options`.
 """
 
-from pixelhelper.live.addon import PixelHelper
+from pixelhelper.live.addon import PixelHelper, script_namespace
 
-addons = [PixelHelper(inspector_process=True)]
+# The hooks (load, configure, request, ...) become this module's own names rather than an
+# `addons = [...]` list: mitmproxy then reaches them one level sooner on every flow.
+globals().update(script_namespace(PixelHelper(inspector_process=True)))

@@ -236,6 +236,32 @@ def test_mitmdump_runs_the_addon_script_on_its_own(tmp_path):
     assert len(json.loads(report.read_text())["events"]) == 7
 
 
+@pytest.mark.parametrize(
+    "script",
+    [
+        Path(__file__).resolve().parent.parent / "addons" / "tiktok_pixel.py",
+        Path(__file__).resolve().parent.parent / "pixelhelper" / "live" / "mitmdump_entry.py",
+    ],
+    ids=["addons", "package"],
+)
+def test_the_scripts_expose_every_hook_the_addon_implements(script):
+    """Both `-s` scripts put the hooks on the module itself; a hook missing from SCRIPT_HOOKS
+    would silently never run, so the list is held to every mitmproxy hook the class defines."""
+    import runpy
+
+    import mitmproxy.tools.dump  # noqa: F401  (registers every hook mitmproxy has)
+    from mitmproxy.hooks import all_hooks
+
+    implemented = {name for name in all_hooks if callable(getattr(PixelHelper, name, None))}
+    assert implemented >= {"load", "configure", "request", "response", "done"}
+    namespace = runpy.run_path(str(script))
+    exposed = {name for name in all_hooks if callable(namespace.get(name))}
+    assert exposed == implemented
+    assert "addons" not in namespace
+    helpers = {hook.__self__ for name, hook in namespace.items() if name in implemented}
+    assert len(helpers) == 1 and isinstance(helpers.pop(), PixelHelper)
+
+
 def test_warns_once_when_listening_beyond_loopback(caplog):
     addon = PixelHelper()
     with taddons.context(addon) as tctx:
