@@ -8,8 +8,7 @@ loading the detectors, and `Inspector` is imported on first use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from pixelhelper.inspect.inspector import Inspector
@@ -37,8 +36,7 @@ def all_rules() -> dict[str, Rule]:
     return setup | detectors
 
 
-@dataclass(frozen=True)
-class InspectOptions:
+class InspectOptions(NamedTuple):
     """Settings the detectors and rules need.
 
     Attributes:

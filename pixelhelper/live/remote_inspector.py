@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import logging
 import pickle
@@ -76,7 +75,7 @@ class RemoteInspector:
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "pixelhelper.live.inspector_process",
-                 str(theirs.fileno()), json.dumps(dataclasses.asdict(self._options))],
+                 str(theirs.fileno()), json.dumps(self._options._asdict())],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, start_new_session=False,
             )  # fmt: skip

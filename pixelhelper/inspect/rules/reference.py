@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from pixelhelper.models import PixelEvent
     from pixelhelper.store import EventFacts
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """TikTok's standard events and currencies (data/standard_events.toml)."""
 
     standard: frozenset[str]
