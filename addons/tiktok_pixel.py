@@ -9,6 +9,6 @@ See `mitmdump --options`.
 
 from pixelhelper.live.addon import PixelHelper, script_namespace
 
-# The hooks (load, configure, request, ...) become this module's own names rather than an
-# `addons = [...]` list: mitmproxy then reaches them one level sooner on every flow.
+# The hooks (load, configure, request, ...) and None for every other hook mitmproxy has become
+# this module's own names, so mitmproxy finds them, and skips the rest, without a costly miss.
 globals().update(script_namespace(PixelHelper(inspector_process=True)))

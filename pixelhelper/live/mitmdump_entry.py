@@ -2,5 +2,5 @@
 
 from pixelhelper.live.addon import PixelHelper, script_namespace
 
-# The hooks become this module's own names (see `script_namespace`), not an `addons` list.
+# The hooks, and None for every other hook, become this module's names (see `script_namespace`).
 globals().update(script_namespace(PixelHelper(inspector_process=True)))
