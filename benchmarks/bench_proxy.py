@@ -2,6 +2,7 @@
 
     python benchmarks/bench_proxy.py [--requests 500] [--rounds 24] [--instances 2]
                                      [--rate 300] [--seconds 30] [--segments 3]
+                                     [--calls 1000] [--instructions 0]
 
 Everything runs on 127.0.0.1: a local HTTP server, plain `mitmdump`s and `mitmdump`s with the
 pixelhelper addon (observe mode, which inspects in a separate process). Prints:
@@ -20,7 +21,10 @@ pixelhelper addon (observe mode, which inspects in a separate process). Prints:
     machine's noise move a ratio in this run;
   - Python function calls per non-pixel request in plain mitmdump, with a `-s` script that
     does nothing, and with the addon (cProfile; a count, which the machine's load does not
-    move, where the throughput ratio moves by several percent from run to run);
+    move, where the throughput ratio moves by several percent from run to run); with
+    `--instructions N`, machine instructions per request too (valgrind's cachegrind), which
+    also count the native work (the interpreter's, the parsers', the sockets') and repeat to
+    about 2%;
   - added latency per pixel request: the addon's decode + inspect time measured in-process
     on realistic pixel payloads (p50/p99; target p99 < 5 ms), and the p99 round-trip of the
     same pixel requests through each proxy (TikTok's host mapped to the local server).
@@ -318,13 +322,26 @@ def _report_throughput(
 ADDON_SCRIPT = Path(__file__).resolve().parent.parent / "addons" / "tiktok_pixel.py"
 
 
-def _calls_per_request(
-    target: str, extra: list[str], requests: int, empty_script: bool = False
-) -> float:
-    """Python function calls mitmdump makes per non-pixel request, counted by cProfile: the
-    difference between a run of `requests` and one of twice as many, so start-up and shutdown
-    cancel out. Unlike time, a count does not move with the machine's load. `empty_script`:
-    with `-s` a script that does nothing (what mitmproxy's script machinery costs by itself)."""
+def _instructions(out: Path) -> int:
+    """Instructions executed, from a cachegrind output file's summary line."""
+    text = out.read_text()
+    events = next(x for x in text.splitlines() if x.startswith("events:")).split()[1:]
+    summary = next(x for x in text.splitlines() if x.startswith("summary:")).split()[1:]
+    return int(dict(zip(events, summary, strict=True))["Ir"])
+
+
+def _count_per_request(
+    target: str, extra: list[str], requests: int, empty_script: bool = False,
+    instructions: bool = False,
+) -> float:  # fmt: skip
+    """Python function calls (cProfile) or, with `instructions`, machine instructions
+    (valgrind's cachegrind, the native code too: the interpreter, the parsers, the sockets)
+    mitmdump executes per non-pixel request: the difference between a run of `requests` and
+    one of twice as many, so start-up and shutdown cancel out. Unlike time, a count does not
+    move with the machine's load; the call count repeats to within a call, the instruction
+    count to within about 2% (how requests share the event loop's turns still varies).
+    `empty_script`: with `-s` a script that does nothing (what
+    mitmproxy's script machinery costs by itself)."""
     totals = []
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "mitmdump_main.py"
@@ -333,20 +350,38 @@ def _calls_per_request(
             (Path(tmp) / "empty.py").write_text("addons = []\n")
             extra = [*extra, "-s", str(Path(tmp) / "empty.py")]
         for n in (requests, 2 * requests):
-            port, out = free_port(), Path(tmp) / f"{n}.prof"
+            port, out = free_port(), Path(tmp) / f"{n}.out"
+            tool = (["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                     f"--cachegrind-out-file={out}", sys.executable] if instructions
+                    else [sys.executable, "-m", "cProfile", "-o", str(out)])  # fmt: skip
             process = subprocess.Popen(
-                [sys.executable, "-m", "cProfile", "-o", str(out), str(script),
-                 *_listen(port), *extra],
+                [*tool, str(script), *_listen(port), *extra],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
             try:
-                wait_for_port("127.0.0.1", port, process)
+                wait_for_port("127.0.0.1", port, process, timeout=600 if instructions else 30)
                 _drive(port, [(f"{target}/page/{i}", None) for i in range(n)])
             finally:
-                process.send_signal(signal.SIGINT)  # a clean exit writes the profile
-                process.wait(60)
-            totals.append(pstats.Stats(str(out)).total_calls)  # type: ignore[attr-defined]
+                process.send_signal(signal.SIGINT)  # a clean exit writes the counts
+                process.wait(600)
+            totals.append(_instructions(out) if instructions
+                          else pstats.Stats(str(out)).total_calls)  # type: ignore[attr-defined]  # fmt: skip
     return (totals[1] - totals[0]) / requests
+
+
+def _counts(target: str, plain: list[str], addon: list[str], requests: int,
+            instructions: bool = False) -> dict[str, float]:  # fmt: skip
+    """The per-request count for plain mitmdump, an empty `-s` script and the addon."""
+    return {"plain": _count_per_request(target, plain, requests, instructions=instructions),
+            "script": _count_per_request(target, plain, requests, True, instructions),
+            "addon": _count_per_request(target, addon, requests, instructions=instructions)}  # fmt: skip
+
+
+def _report_counts(what: str, counts: dict[str, float]) -> None:
+    print(f"{what} per non-pixel request, plain / with any -s script / with "
+          f"the addon: {counts['plain']:.0f} / {counts['script']:.0f} / {counts['addon']:.0f} "
+          f"(the addon {counts['addon'] / counts['plain'] - 1:+.1%} over plain, "
+          f"{counts['addon'] / counts['script'] - 1:+.1%} over a script that does nothing)")  # fmt: skip
 
 
 def _p(values: list[float], q: float) -> float:
@@ -365,6 +400,10 @@ def main() -> None:
                         help="the paced run in this many segments, plain and addon alternating")  # fmt: skip
     parser.add_argument("--calls", type=int, default=1000,
                         help="non-pixel requests per profiled run (function calls per request)")  # fmt: skip
+    parser.add_argument("--instructions", type=int, default=0,
+                        help="also count machine instructions per non-pixel request under "
+                             "valgrind, with this many requests per run (slow: 500 takes "
+                             "about 7 minutes; needs valgrind)")  # fmt: skip
     args = parser.parse_args()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -403,9 +442,9 @@ def main() -> None:
         stall = {"plain": _stall(plain_port, target, big), "addon": _stall(addon_port, target, big)}
         addon_options = ["-s", str(ADDON_SCRIPT), "--set", "pixelhelper_view=none",
                          "--set", "pixelhelper_summary=false"]  # fmt: skip
-        calls = {"plain": _calls_per_request(target, mapping, args.calls),
-                 "script": _calls_per_request(target, mapping, args.calls, empty_script=True),
-                 "addon": _calls_per_request(target, [*mapping, *addon_options], args.calls)}  # fmt: skip
+        calls = _counts(target, mapping, [*mapping, *addon_options], args.calls)
+        instructions = (_counts(target, mapping, [*mapping, *addon_options], args.instructions,
+                                instructions=True) if args.instructions else None)  # fmt: skip
     finally:
         for _name, _port, process in started:
             stop(process)
@@ -436,11 +475,9 @@ def main() -> None:
     addon_p99 = _p(pixel_rt["addon"], 99) * 1000
     print(f"pixel round trip p99, plain / addon:     {plain_p99:.2f} ms / {addon_p99:.2f} ms "
           f"(added {addon_p99 - plain_p99:+.2f} ms, ratio {addon_p99 / plain_p99:.2f})")  # fmt: skip
-    print(f"Python function calls per non-pixel request (cProfile, deterministic), plain / "
-          f"with any -s script / with the addon: {calls['plain']:.0f} / {calls['script']:.0f} / "
-          f"{calls['addon']:.0f} (the addon {calls['addon'] / calls['plain'] - 1:+.1%} over "
-          f"plain, {calls['addon'] / calls['script'] - 1:+.1%} over a script that does "
-          "nothing)")  # fmt: skip
+    _report_counts("Python function calls (cProfile, deterministic)", calls)
+    if instructions:
+        _report_counts("machine instructions (cachegrind, to about 2%)", instructions)
     (plain_med, plain_max), (addon_med, addon_max) = stall["plain"], stall["addon"]
     print(f"site latency during a 1 MB pixel body:   plain p50 {plain_med * 1000:.1f} / max "
           f"{plain_max * 1000:.1f} ms, addon p50 {addon_med * 1000:.1f} / max "
