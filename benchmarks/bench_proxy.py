@@ -340,8 +340,8 @@ def _count_per_request(
     one of twice as many, so start-up and shutdown cancel out. Unlike time, a count does not
     move with the machine's load; the call count repeats to within a call, the instruction
     count to within about 2% (how requests share the event loop's turns still varies).
-    `empty_script`: with `-s` a script that does nothing (what
-    mitmproxy's script machinery costs by itself)."""
+    `empty_script`: with `-s` a script that does nothing (what mitmproxy's script machinery
+    costs by itself)."""
     totals = []
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "mitmdump_main.py"
@@ -372,9 +372,11 @@ def _count_per_request(
 def _counts(target: str, plain: list[str], addon: list[str], requests: int,
             instructions: bool = False) -> dict[str, float]:  # fmt: skip
     """The per-request count for plain mitmdump, an empty `-s` script and the addon."""
-    return {"plain": _count_per_request(target, plain, requests, instructions=instructions),
-            "script": _count_per_request(target, plain, requests, True, instructions),
-            "addon": _count_per_request(target, addon, requests, instructions=instructions)}  # fmt: skip
+
+    def count(options: list[str], empty_script: bool = False) -> float:
+        return _count_per_request(target, options, requests, empty_script, instructions)
+
+    return {"plain": count(plain), "script": count(plain, empty_script=True), "addon": count(addon)}
 
 
 def _report_counts(what: str, counts: dict[str, float]) -> None:
