@@ -28,8 +28,9 @@ from flowfactory import hit, pixel_flow, site_flow
 
 HEAVY = ("pydantic", "tldextract", "phonenumbers", "mitmproxy", "requests", "rich")
 # The standard library's slow imports: `dataclasses` pulls in `inspect` (with ast, dis and
-# tokenize), 10 ms that were half of what `pixelhelper rules` spent beyond the interpreter.
-SLOW_STDLIB = ("dataclasses", "inspect")
+# tokenize), 10 ms that were half of what `pixelhelper rules` spent beyond the interpreter;
+# `json` another 2-4 ms that only findings and reports need.
+SLOW_STDLIB = ("dataclasses", "inspect", "json")
 
 
 def _printed(tag: str, script: str, *args: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
@@ -96,6 +95,8 @@ def finding(
     severity: Severity | None = None,
 ) -> Finding:
     """Build a setup finding for a registered rule."""
+    import json  # here, not at the top: `pixelhelper rules` never builds a finding
+
     from pixelhelper.models import Finding
 
     rule = RULES[rule_id]
