@@ -2,14 +2,16 @@
 
     python benchmarks/bench_proxy.py [--requests 500] [--rounds 24] [--instances 2]
                                      [--rate 300] [--seconds 30] [--segments 3]
-                                     [--calls 1000] [--instructions 0]
+                                     [--calls 1000] [--instructions 0] [--busy]
 
 Everything runs on 127.0.0.1: a local HTTP server, plain `mitmdump`s and `mitmdump`s with the
 pixelhelper addon (observe mode, which inspects in a separate process). Prints:
   - first, on a fresh plain and addon proxy: pixel requests paced at `--rate` per second for
     `--seconds` (open loop, 8 connections; in `--segments` parts, the two proxies
     alternating): p99 latency through each proxy (target: addon <= plain + 5 ms) and each
-    proxy's RSS afterwards (target: addon <= plain + 50 MiB);
+    proxy's RSS afterwards (target: addon <= plain + 50 MiB); with `--busy`, a CPU-bound
+    process runs beside them meanwhile, as the user's browser or a build may (the addon's
+    inspection process runs niced: the proxy comes first);
   - non-pixel and pixel throughput (closed loop): requests per second and the ratio
     addon/plain (targets >= 0.95 and >= 0.85), and each proxy's CPU time per request, the
     addon's inspection process included (the work the addon adds, also where a second core
@@ -33,6 +35,7 @@ pixelhelper addon (observe mode, which inspects in a separate process). Prints:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -45,6 +48,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -192,6 +196,20 @@ def _paced(
     for t in threads:
         t.join()
     return latencies
+
+
+@contextlib.contextmanager
+def _busy(on: bool) -> Iterator[None]:
+    """A process spinning on one core while the block runs (if `on`)."""
+    if not on:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
 
 
 def _rss_mib(pid: int) -> float:
@@ -400,6 +418,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="length of the paced run")
     parser.add_argument("--segments", type=int, default=3,
                         help="the paced run in this many segments, plain and addon alternating")  # fmt: skip
+    parser.add_argument("--busy", action="store_true",
+                        help="a CPU-bound process beside the proxies during the paced run")  # fmt: skip
     parser.add_argument("--calls", type=int, default=1000,
                         help="non-pixel requests per profiled run (function calls per request)")  # fmt: skip
     parser.add_argument("--instructions", type=int, default=0,
@@ -430,10 +450,11 @@ def main() -> None:
         # in alternating segments, so a noisy minute of the machine hits both proxies alike.
         paced: dict[str, tuple[list[float], float]] = {"plain": ([], 0.0), "addon": ([], 0.0)}
         pair = (("plain", plain_port, plain), ("addon", addon_port, addon))
-        for _ in range(args.segments):
-            for name, port, process in pair:
-                latencies = _paced(port, bodies, args.rate, args.seconds / args.segments)
-                paced[name] = (paced[name][0] + latencies, _rss_mib(process.pid))
+        with _busy(args.busy):
+            for _ in range(args.segments):
+                for name, port, process in pair:
+                    latencies = _paced(port, bodies, args.rate, args.seconds / args.segments)
+                    paced[name] = (paced[name][0] + latencies, _rss_mib(process.pid))
         inspector_rss = _children_rss_mib(addon.pid)
         for _name, port, _process in started:
             _drive(port, site[:200])  # warm-up
@@ -465,9 +486,11 @@ def main() -> None:
     _report_throughput("pixel", pixel_rates, pixel_cpu, 0.85)
     (plain_lat, plain_rss), (addon_lat, addon_rss) = paced["plain"], paced["addon"]
     plain_p99, addon_p99 = _p(plain_lat, 99) * 1000, _p(addon_lat, 99) * 1000
-    print(f"paced {args.rate:.0f} pixel req/s for {args.seconds:.0f} s, p99 plain / addon: "
+    busy = ", beside a CPU-bound process" if args.busy else ""
+    print(f"paced {args.rate:.0f} pixel req/s for {args.seconds:.0f} s{busy}, p99 plain / addon: "
           f"{plain_p99:.2f} / {addon_p99:.2f} ms (added {addon_p99 - plain_p99:+.2f} ms, "
-          "target <= +5 ms)")  # fmt: skip
+          f"target <= +5 ms); p50 {_p(plain_lat, 50) * 1000:.2f} / "
+          f"{_p(addon_lat, 50) * 1000:.2f} ms")  # fmt: skip
     print(f"proxy RSS after the paced run, plain / addon: {plain_rss:.0f} / {addon_rss:.0f} MiB "
           f"(added {addon_rss - plain_rss:+.0f} MiB, target <= +50 MiB); the addon's "
           f"inspection process: {inspector_rss:.0f} MiB more")  # fmt: skip

@@ -13,6 +13,7 @@ from pixelhelper.audit import Audit
 from pixelhelper.inspect import InspectOptions
 from pixelhelper.live import snapshot
 from pixelhelper.live.addon import PixelHelper, is_tiktok_flow
+from pixelhelper.live.inspector_process import NICENESS
 from pixelhelper.live.remote_inspector import InspectorGone, RemoteInspector
 from pixelhelper.recognise import host_role, recognise
 from pixelhelper.sources import request_from_flow
@@ -305,3 +306,20 @@ def test_a_saved_session_holds_each_hit_with_its_events(tmp_path):
         metas = [f.metadata.get("pixelhelper") for f in FlowReader(handle).stream()]
     assert [m["events"] for m in metas] == [[n] for n in range(8)]
     assert len(audit_paths([saved]).events) == 8
+
+
+def test_the_process_yields_the_cpu_to_the_proxy():
+    """On a busy machine the proxy's flows, which the user waits on, come before verdicts."""
+
+    async def run() -> int:
+        remote = RemoteInspector(InspectOptions())
+        remote.start(asyncio.get_running_loop())
+        try:
+            assert await remote.submit(snapshot.take(site_flow(n=1), 0)) == ("ok", None)
+            assert remote.pid is not None
+            return os.getpriority(os.PRIO_PROCESS, remote.pid)
+        finally:
+            remote.close()
+
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert asyncio.run(run()) == min(ours + NICENESS, 19)  # 19: the lowest priority there is
