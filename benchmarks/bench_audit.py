@@ -9,7 +9,10 @@ peak RSS from `wait4`):
     `FlowReader` (goals: >= 20x at 1%, >= 3x at 20%; peak RSS <= 150 MB);
   - the HAR audit against `json.load` of the same file (goals: no slower; RSS <= 250 MB);
   - with `--large`, a flow file 4x the size (goal: RSS within 20% of the 1x file's);
-  - start-up of `--help` and `rules` against `python -c pass` (goal: <= 0.08 s);
+  - start-up of `--help` and `rules` against `python -c pass` (goal: <= 0.08 s), run by turns;
+    with `--clean-venv`, also in a new virtual environment holding only pixelhelper, installed
+    as the README's first command does (this interpreter's site-packages may run `.pth`
+    hooks, such as an editable install's import finder, that every process pays for);
   - bytes held per pixel event: a list of decoded `PixelEvent`s against the `EventStore`.
 Each figure is min / median / max over `--runs` runs. The package's bytecode is compiled
 first, as `pip install` does: an editable checkout run with PYTHONDONTWRITEBYTECODE set (as
@@ -43,7 +46,8 @@ HWM = (
     "            open(os.environ['BENCH_HWM'], 'w').write(line.split()[1])\n"
     "atexit.register(_hwm)\n"
 )
-CLI = [PY, "-c", HWM + "from pixelhelper.cli import main\nraise SystemExit(main())"]
+MAIN = HWM + "from pixelhelper.cli import main\nraise SystemExit(main())"
+CLI = [PY, "-c", MAIN]
 FLOW_READER = (
     HWM + "import sys\nfrom mitmproxy.io import FlowReader\n"
     "with open(sys.argv[1], 'rb') as f:\n    n = sum(1 for _ in FlowReader(f).stream())\n"
@@ -121,6 +125,35 @@ def against(name: str, baseline: str, path: Path, count: int) -> list[tuple[floa
     return ours
 
 
+def startup(python: str, count: int) -> None:
+    """`python -c pass`, `pixelhelper --help` and `pixelhelper rules` under `python`, by
+    turns (start-up is tens of milliseconds: a phase of the machine would otherwise land on
+    one command only), with how far each median lies above the interpreter's."""
+    commands = {"python -c pass": [python, "-c", HWM], "pixelhelper --help": [python, "-c", MAIN, "--help"],
+                "pixelhelper rules": [python, "-c", MAIN, "rules"]}  # fmt: skip
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
+    for _ in range(count):
+        for name, command in commands.items():
+            results[name].append(measure(command))
+    bare = statistics.median(r[0] for r in results["python -c pass"])
+    for name, values in results.items():
+        above = statistics.median(r[0] for r in values) - bare
+        report(name, values)
+        if name != "python -c pass":
+            print(f"  {'':<34} {above * 1000:+.0f} ms over the interpreter (medians)")
+
+
+def clean_venv(where: Path) -> str:
+    """A new virtual environment with pixelhelper installed from this checkout, without its
+    dependencies (`--help` and `rules` import none of them): its python."""
+    repo = Path(__file__).resolve().parent.parent
+    subprocess.run([PY, "-m", "venv", str(where)], check=True)
+    python = str(where / "bin" / "python")
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(repo)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return python
+
+
 def bytes_per_event(count: int = 400) -> tuple[float, float]:
     """Memory held per event: decoded `PixelEvent`s in a list vs the compact `EventStore`."""
     from bench_detectors import payloads
@@ -154,6 +187,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--large", action="store_true", help="also a file 4x the size (RSS)")
     parser.add_argument("--dir", type=Path, default=None, help="where to write the files")
+    parser.add_argument("--clean-venv", action="store_true",
+                        help="also measure start-up in a new venv (pip install, offline index)")  # fmt: skip
+    parser.add_argument("--startup-only", action="store_true", help="measure start-up only")
     args = parser.parse_args()
     size = int(args.mb * 1024 * 1024)
     import pixelhelper
@@ -166,10 +202,12 @@ def main() -> None:
         work = Path(workdir)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs each")
         print("start-up (CPU, includes the interpreter):")
-        bare = runs([PY, "-c", HWM], args.runs)
-        report("python -c pass", bare)
-        for command in (["--help"], ["rules"]):
-            report(f"pixelhelper {' '.join(command)}", runs([*CLI, *command], args.runs))
+        startup(PY, args.runs)
+        if args.clean_venv:
+            print("start-up in a clean virtual environment (pip install .):")
+            startup(clean_venv(work / "venv"), args.runs)
+        if args.startup_only:
+            return
         flow_rss = {}
         for share in (0.01, 0.20):
             path = work / f"capture-{int(share * 100)}.flow"
