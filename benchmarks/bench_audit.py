@@ -10,9 +10,10 @@ peak RSS from `wait4`):
   - the HAR audit against `json.load` of the same file (goals: no slower; RSS <= 250 MB);
   - with `--large`, a flow file 4x the size (goal: RSS within 20% of the 1x file's);
   - start-up of `--help` and `rules` against `python -c pass` (goal: <= 0.08 s), run by turns;
-    with `--clean-venv`, also in a new virtual environment holding only pixelhelper, installed
-    as the README's first command does (this interpreter's site-packages may run `.pth`
-    hooks, such as an editable install's import finder, that every process pays for);
+    with `--clean-venv` everything runs in a new virtual environment holding pixelhelper and
+    its dependencies, installed as the README's first command does (this interpreter's
+    site-packages may run `.pth` hooks, such as an editable install's import finder, that
+    every process pays for), start-up under both interpreters;
   - bytes held per pixel event: a list of decoded `PixelEvent`s against the `EventStore`.
 Each figure is min / median / max over `--runs` runs. The package's bytecode is compiled
 first, as `pip install` does: an editable checkout run with PYTHONDONTWRITEBYTECODE set (as
@@ -47,7 +48,6 @@ HWM = (
     "atexit.register(_hwm)\n"
 )
 MAIN = HWM + "from pixelhelper.cli import main\nraise SystemExit(main())"
-CLI = [PY, "-c", MAIN]
 FLOW_READER = (
     HWM + "import sys\nfrom mitmproxy.io import FlowReader\n"
     "with open(sys.argv[1], 'rb') as f:\n    n = sum(1 for _ in FlowReader(f).stream())\n"
@@ -103,22 +103,24 @@ def ratio(
     return factor
 
 
-def audit(path: Path, count: int) -> list[tuple[float, float, float]]:
-    """`pixelhelper audit --format json` on `path`, reported."""
-    ours = runs([*CLI, "audit", "--format", "json", str(path)], count)
+def audit(python: str, path: Path, count: int) -> list[tuple[float, float, float]]:
+    """`pixelhelper audit --format json` on `path` under `python`, reported."""
+    ours = runs([python, "-c", MAIN, "audit", "--format", "json", str(path)], count)
     report("pixelhelper audit --format json", ours)
     return ours
 
 
-def against(name: str, baseline: str, path: Path, count: int) -> list[tuple[float, float, float]]:
-    """The baseline script on `path` and the audit, run by turns, and their ratio; the
-    audit's runs. By turns, because these machines have slow phases of a minute and more:
+def against(
+    python: str, name: str, baseline: str, path: Path, count: int
+) -> list[tuple[float, float, float]]:
+    """The baseline script on `path` and the audit, both under `python`, run by turns, and
+    their ratio; the audit's runs. By turns, because these machines have slow phases of a minute and more:
     all baseline runs first and then all audits put a phase on one side only."""
     base: list[tuple[float, float, float]] = []
     ours: list[tuple[float, float, float]] = []
     for _ in range(count):
-        base.append(measure([PY, "-c", baseline, str(path)]))
-        ours.append(measure([*CLI, "audit", "--format", "json", str(path)]))
+        base.append(measure([python, "-c", baseline, str(path)]))
+        ours.append(measure([python, "-c", MAIN, "audit", "--format", "json", str(path)]))
     report(name, base)
     report("pixelhelper audit --format json", ours)
     ratio(f"audit vs {name.split()[0]}", base, ours)
@@ -144,12 +146,12 @@ def startup(python: str, count: int) -> None:
 
 
 def clean_venv(where: Path) -> str:
-    """A new virtual environment with pixelhelper installed from this checkout, without its
-    dependencies (`--help` and `rules` import none of them): its python."""
+    """A new virtual environment with pixelhelper installed from this checkout as the
+    README's first command installs it (a copy, with its dependencies): its python."""
     repo = Path(__file__).resolve().parent.parent
     subprocess.run([PY, "-m", "venv", str(where)], check=True)
     python = str(where / "bin" / "python")
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(repo)], check=True,
+    subprocess.run([python, "-m", "pip", "install", "-q", str(repo)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     return python
 
@@ -188,7 +190,8 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="also a file 4x the size (RSS)")
     parser.add_argument("--dir", type=Path, default=None, help="where to write the files")
     parser.add_argument("--clean-venv", action="store_true",
-                        help="also measure start-up in a new venv (pip install, offline index)")  # fmt: skip
+                        help="run in a new venv, installed as the README's first command does "
+                             "(the baselines too; start-up also under this interpreter)")  # fmt: skip
     parser.add_argument("--startup-only", action="store_true", help="measure start-up only")
     args = parser.parse_args()
     size = int(args.mb * 1024 * 1024)
@@ -201,11 +204,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.dir) as workdir:
         work = Path(workdir)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs each")
-        print("start-up (CPU, includes the interpreter):")
+        print(f"start-up (CPU, includes the interpreter), {PY}:")
         startup(PY, args.runs)
+        python = PY
         if args.clean_venv:
-            print("start-up in a clean virtual environment (pip install .):")
-            startup(clean_venv(work / "venv"), args.runs)
+            python = clean_venv(work / "venv")
+            print(f"start-up in a clean virtual environment (pip install .), {python}:")
+            startup(python, args.runs)
         if args.startup_only:
             return
         flow_rss = {}
@@ -214,21 +219,21 @@ def main() -> None:
             flows = write_flow_file(path, size, share)
             mb = path.stat().st_size / 1e6
             print(f"flow file, {share:.0%} pixel flows: {mb:.0f} MB, {flows} flows")
-            ours = against("FlowReader iteration", FLOW_READER, path, args.runs)
+            ours = against(python, "FlowReader iteration", FLOW_READER, path, args.runs)
             flow_rss[share] = statistics.median(r[2] for r in ours)
             path.unlink()
         if args.large:
             path = work / "capture-large.flow"
             flows = write_flow_file(path, size * 4, 0.01)
             print(f"flow file 4x, 1% pixel: {path.stat().st_size / 1e6:.0f} MB, {flows} flows")
-            ours = audit(path, args.runs)
+            ours = audit(python, path, args.runs)
             large = statistics.median(r[2] for r in ours)
             print(f"  => peak RSS 4x / 1x: {large / flow_rss[0.01]:.2f}")
             path.unlink()
         path = work / "capture.har"
         entries = write_har(path, size, 0.01)
         print(f"HAR, 1% pixel entries: {path.stat().st_size / 1e6:.0f} MB, {entries} entries")
-        against("json.load", JSON_LOAD, path, args.runs)
+        against(python, "json.load", JSON_LOAD, path, args.runs)
     live, compact = bytes_per_event()
     print(f"memory per held event: PixelEvent {live:,.0f} B, EventStore {compact:,.0f} B "
           f"({live / compact:.1f}x less)")  # fmt: skip

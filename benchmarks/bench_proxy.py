@@ -1,15 +1,17 @@
 """Proxy overhead of the pixelhelper addon, against plain mitmdump measured in the same run.
 
     python benchmarks/bench_proxy.py [--requests 500] [--rounds 24] [--instances 2]
-                                     [--rate 300] [--seconds 30] [--segments 3]
+                                     [--rate 300] [--seconds 30] [--segments 6]
                                      [--calls 1000] [--instructions 0] [--busy]
 
 Everything runs on 127.0.0.1: a local HTTP server, plain `mitmdump`s and `mitmdump`s with the
 pixelhelper addon (observe mode, which inspects in a separate process). Prints:
   - first, on a fresh plain and addon proxy: pixel requests paced at `--rate` per second for
-    `--seconds` (open loop, 8 connections; in `--segments` parts, the two proxies
-    alternating): p99 latency through each proxy (target: addon <= plain + 5 ms) and each
-    proxy's RSS afterwards (target: addon <= plain + 50 MiB); with `--busy`, a CPU-bound
+    `--seconds` (open loop, 8 connections; in `--segments` parts, the two proxies by
+    turns, each first in every other pair: a slow phase of the machine lasts seconds, and
+    three 10 s parts let one land on one proxy, at +13 and +19 ms of p99 in two runs): p99
+    latency through each proxy (target: addon <= plain + 5 ms) and each proxy's RSS
+    afterwards (target: addon <= plain + 50 MiB); with `--busy`, a CPU-bound
     process runs beside them meanwhile, as the user's browser or a build may (the addon's
     inspection process runs niced: the proxy comes first);
   - non-pixel and pixel throughput (closed loop): requests per second and the ratio
@@ -416,8 +418,8 @@ def main() -> None:
                         help="plain and addon proxies of each kind (a process's luck averages out)")  # fmt: skip
     parser.add_argument("--rate", type=float, default=300, help="paced pixel requests per second")
     parser.add_argument("--seconds", type=float, default=30, help="length of the paced run")
-    parser.add_argument("--segments", type=int, default=3,
-                        help="the paced run in this many segments, plain and addon alternating")  # fmt: skip
+    parser.add_argument("--segments", type=int, default=6,
+                        help="the paced run in this many segments, plain and addon by turns")  # fmt: skip
     parser.add_argument("--busy", action="store_true",
                         help="a CPU-bound process beside the proxies during the paced run")  # fmt: skip
     parser.add_argument("--calls", type=int, default=1000,
@@ -451,8 +453,8 @@ def main() -> None:
         paced: dict[str, tuple[list[float], float]] = {"plain": ([], 0.0), "addon": ([], 0.0)}
         pair = (("plain", plain_port, plain), ("addon", addon_port, addon))
         with _busy(args.busy):
-            for _ in range(args.segments):
-                for name, port, process in pair:
+            for segment in range(args.segments):  # plain first, then addon first, ...
+                for name, port, process in pair[:: -1 if segment % 2 else 1]:
                     latencies = _paced(port, bodies, args.rate, args.seconds / args.segments)
                     paced[name] = (paced[name][0] + latencies, _rss_mib(process.pid))
         inspector_rss = _children_rss_mib(addon.pid)
