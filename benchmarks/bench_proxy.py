@@ -3,15 +3,17 @@
     python benchmarks/bench_proxy.py [--requests 500] [--rounds 24] [--instances 2]
                                      [--rate 300] [--seconds 30] [--segments 6]
                                      [--calls 1000] [--instructions 0] [--busy]
+                                     [--paced-only]
 
 Everything runs on 127.0.0.1: a local HTTP server, plain `mitmdump`s and `mitmdump`s with the
 pixelhelper addon (observe mode, which inspects in a separate process). Prints:
-  - first, on a fresh plain and addon proxy: pixel requests paced at `--rate` per second for
-    `--seconds` (open loop, 8 connections; in `--segments` parts, the two proxies by
-    turns, each first in every other pair: a slow phase of the machine lasts seconds, and
-    three 10 s parts let one land on one proxy, at +13 and +19 ms of p99 in two runs): p99
-    latency through each proxy (target: addon <= plain + 5 ms) and each proxy's RSS
-    afterwards (target: addon <= plain + 50 MiB); with `--busy`, a CPU-bound
+  - first, on fresh proxies: pixel requests paced at `--rate` per second for `--seconds`
+    through each (open loop, 8 connections; in `--segments` parts, the proxies by turns in
+    an order rotating from part to part: a slow phase of the machine lasts seconds, and three
+    10 s parts let one land on one proxy, at +13 and +19 ms of p99 in two runs): p99 latency
+    through the addon and a plain proxy (target: addon <= plain + 5 ms), with a second plain
+    proxy as the control (how far the same program's p99 moves in this run), and each
+    proxy's RSS afterwards (target: addon <= plain + 50 MiB); with `--busy`, a CPU-bound
     process runs beside them meanwhile, as the user's browser or a build may (the addon's
     inspection process runs niced: the proxy comes first);
   - non-pixel and pixel throughput (closed loop): requests per second and the ratio
@@ -212,6 +214,38 @@ def _busy(on: bool) -> Iterator[None]:
     finally:
         spinner.kill()
         spinner.wait()
+
+
+Paced = dict[str, tuple[list[float], float]]
+
+
+def _paced_run(proxies: list[tuple[str, int, Any]], bodies: list[bytes], args: Any) -> Paced:
+    """`--seconds` of paced pixel traffic through each proxy, in `--segments` parts by turns
+    (the order rotating from part to part, as `_orders` does), so a slow phase of the machine
+    falls on each alike: each proxy's latencies and its RSS after its last part."""
+    paced: Paced = {name: ([], 0.0) for name, _port, _process in proxies}
+    for order in _orders(proxies, args.segments):
+        for name, port, process in order:
+            latencies = _paced(port, bodies, args.rate, args.seconds / args.segments)
+            paced[name] = (paced[name][0] + latencies, _rss_mib(process.pid))
+    return paced
+
+
+def _report_paced(paced: Paced, inspector_rss: float, args: Any) -> None:
+    (plain_lat, plain_rss), (addon_lat, addon_rss) = paced["plain-1"], paced["addon-1"]
+    plain_p99, addon_p99 = _p(plain_lat, 99) * 1000, _p(addon_lat, 99) * 1000
+    busy = ", beside a CPU-bound process" if args.busy else ""
+    print(f"paced {args.rate:.0f} pixel req/s for {args.seconds:.0f} s{busy}, p99 plain / addon: "
+          f"{plain_p99:.2f} / {addon_p99:.2f} ms (added {addon_p99 - plain_p99:+.2f} ms, "
+          f"target <= +5 ms); p50 {_p(plain_lat, 50) * 1000:.2f} / "
+          f"{_p(addon_lat, 50) * 1000:.2f} ms")  # fmt: skip
+    if "plain-2" in paced:
+        control = _p(paced["plain-2"][0], 99) * 1000
+        print(f"  control: a second plain mitmdump, p99 {control:.2f} ms "
+              f"({control - plain_p99:+.2f} ms over the first)")  # fmt: skip
+    print(f"proxy RSS after the paced run, plain / addon: {plain_rss:.0f} / {addon_rss:.0f} MiB "
+          f"(added {addon_rss - plain_rss:+.0f} MiB, target <= +50 MiB); the addon's "
+          f"inspection process: {inspector_rss:.0f} MiB more")  # fmt: skip
 
 
 def _rss_mib(pid: int) -> float:
@@ -420,6 +454,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="length of the paced run")
     parser.add_argument("--segments", type=int, default=6,
                         help="the paced run in this many segments, plain and addon by turns")  # fmt: skip
+    parser.add_argument("--paced-only", action="store_true", help="only the paced run")
     parser.add_argument("--busy", action="store_true",
                         help="a CPU-bound process beside the proxies during the paced run")  # fmt: skip
     parser.add_argument("--calls", type=int, default=1000,
@@ -447,17 +482,15 @@ def main() -> None:
             config = ProxyConfig(port=port, view="none", summary=False, extra=mapping)
             started.append((f"addon-{n}", port, start_background(config)))
         by_name = {name: (port, process) for name, port, process in started}
-        (plain_port, plain), (addon_port, addon) = by_name["plain-1"], by_name["addon-1"]
-        # First, on fresh proxies: a long paced run of pixel traffic (tail latency, memory),
-        # in alternating segments, so a noisy minute of the machine hits both proxies alike.
-        paced: dict[str, tuple[list[float], float]] = {"plain": ([], 0.0), "addon": ([], 0.0)}
-        pair = (("plain", plain_port, plain), ("addon", addon_port, addon))
+        plain_port, (addon_port, addon) = by_name["plain-1"][0], by_name["addon-1"]
+        # First, on fresh proxies: a long paced run of pixel traffic (tail latency, memory).
+        paced_names = [n for n in ("plain-1", "addon-1", "plain-2") if n in by_name]
         with _busy(args.busy):
-            for segment in range(args.segments):  # plain first, then addon first, ...
-                for name, port, process in pair[:: -1 if segment % 2 else 1]:
-                    latencies = _paced(port, bodies, args.rate, args.seconds / args.segments)
-                    paced[name] = (paced[name][0] + latencies, _rss_mib(process.pid))
+            paced = _paced_run([(n, *by_name[n]) for n in paced_names], bodies, args)
         inspector_rss = _children_rss_mib(addon.pid)
+        if args.paced_only:
+            _report_paced(paced, inspector_rss, args)
+            return
         for _name, port, _process in started:
             _drive(port, site[:200])  # warm-up
         rates, cpu = _throughput(started, site, args.rounds)
@@ -486,16 +519,7 @@ def main() -> None:
 
     _report_throughput("non-pixel", rates, cpu, 0.95)
     _report_throughput("pixel", pixel_rates, pixel_cpu, 0.85)
-    (plain_lat, plain_rss), (addon_lat, addon_rss) = paced["plain"], paced["addon"]
-    plain_p99, addon_p99 = _p(plain_lat, 99) * 1000, _p(addon_lat, 99) * 1000
-    busy = ", beside a CPU-bound process" if args.busy else ""
-    print(f"paced {args.rate:.0f} pixel req/s for {args.seconds:.0f} s{busy}, p99 plain / addon: "
-          f"{plain_p99:.2f} / {addon_p99:.2f} ms (added {addon_p99 - plain_p99:+.2f} ms, "
-          f"target <= +5 ms); p50 {_p(plain_lat, 50) * 1000:.2f} / "
-          f"{_p(addon_lat, 50) * 1000:.2f} ms")  # fmt: skip
-    print(f"proxy RSS after the paced run, plain / addon: {plain_rss:.0f} / {addon_rss:.0f} MiB "
-          f"(added {addon_rss - plain_rss:+.0f} MiB, target <= +50 MiB); the addon's "
-          f"inspection process: {inspector_rss:.0f} MiB more")  # fmt: skip
+    _report_paced(paced, inspector_rss, args)
     print(f"pixel decode+inspect in the addon:       p50 {_p(inspect_ms, 50):.2f} ms, "
           f"p99 {_p(inspect_ms, 99):.2f} ms  (target p99 < 5 ms)")  # fmt: skip
     plain_p99 = _p(pixel_rt["plain"], 99) * 1000
