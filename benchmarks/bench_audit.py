@@ -114,8 +114,8 @@ def against(
     python: str, name: str, baseline: str, path: Path, count: int
 ) -> list[tuple[float, float, float]]:
     """The baseline script on `path` and the audit, both under `python`, run by turns, and
-    their ratio; the audit's runs. By turns, because these machines have slow phases of a minute and more:
-    all baseline runs first and then all audits put a phase on one side only."""
+    their ratio; the audit's runs. By turns, because these machines have slow phases of a
+    minute and more: all baseline runs first and then all audits put a phase on one side."""
     base: list[tuple[float, float, float]] = []
     ours: list[tuple[float, float, float]] = []
     for _ in range(count):

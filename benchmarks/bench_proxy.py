@@ -453,7 +453,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300, help="paced pixel requests per second")
     parser.add_argument("--seconds", type=float, default=30, help="length of the paced run")
     parser.add_argument("--segments", type=int, default=6,
-                        help="the paced run in this many segments, plain and addon by turns")  # fmt: skip
+                        help="the paced run in this many parts, the proxies by turns")  # fmt: skip
     parser.add_argument("--paced-only", action="store_true", help="only the paced run")
     parser.add_argument("--busy", action="store_true",
                         help="a CPU-bound process beside the proxies during the paced run")  # fmt: skip
