@@ -183,6 +183,38 @@ def bytes_per_event(count: int = 400) -> tuple[float, float]:
     return live, compact
 
 
+def live_bytes_per_event(count: int = 400, repeat: int = 8) -> tuple[float, float]:
+    """Memory the live proxy's state holds per event and per finding it records, as the
+    inspection process sends them (`store.pack`, pickled): the events' facts and stored
+    dumps, their findings and the session's maps."""
+    import gc
+    import pickle
+
+    from bench_detectors import payloads
+
+    from pixelhelper.audit import Audit
+    from pixelhelper.capture import CapturedRequest
+    from pixelhelper.live.state import LiveState
+    from pixelhelper.store import pack
+
+    audit, url = Audit(), "https://analytics.tiktok.com/api/v2/pixel"
+    headers = (("Content-Type", "text/plain;charset=UTF-8"), ("User-Agent", "Mozilla/5.0"))
+    frames = []
+    for body in payloads(count) * repeat:
+        prepared = audit.prepare(CapturedRequest("POST", url, headers, body, client_ip="127.0.0.1"))
+        frames.append(pickle.dumps([(*pack(event), found) for event, found in prepared]))
+    state = LiveState()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for frame in frames:
+        state.record_packed(pickle.loads(frame))  # noqa: S301  (made above)
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return held / len(state.events), len(state.audit.result.findings) / len(state.events)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=1024, help="size of the generated files")
@@ -237,6 +269,9 @@ def main() -> None:
     live, compact = bytes_per_event()
     print(f"memory per held event: PixelEvent {live:,.0f} B, EventStore {compact:,.0f} B "
           f"({live / compact:.1f}x less)")  # fmt: skip
+    held, findings = live_bytes_per_event()
+    print(f"memory per event held by the live proxy's state (facts, stored event, findings, "
+          f"session): {held:,.0f} B, with {findings:.2f} findings per event")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pixelhelper.inspect import InspectOptions, Inspector
 from pixelhelper.recognise import recognise
 from pixelhelper.session import Session
 from pixelhelper.sources import Meter, SourceStats, expand_paths, read_requests
-from pixelhelper.store import EventFacts, EventStore
+from pixelhelper.store import EventFacts, EventStore, FindingCompactor
 
 if TYPE_CHECKING:
     from pixelhelper.capture import CapturedRequest
@@ -58,6 +58,7 @@ class Audit:
         self.inspector = Inspector(options)
         self.result = AuditResult(events=EventStore(keep=on_event is None))
         self.on_event = on_event
+        self._compact = FindingCompactor()
 
     def add_request(self, request: CapturedRequest, stats: SourceStats | None = None) -> list[int]:
         """Decode and inspect one request; return the indices of the events it produced."""
@@ -104,6 +105,7 @@ class Audit:
         self.result.session.add(index, event)
         for finding in findings:
             finding.event = index
+            self._compact(finding)
         self.result.findings.extend(findings)
         return index
 

@@ -21,7 +21,7 @@ from pixelhelper.output.jsonfmt import write_report
 from pixelhelper.report import Report, build_report
 from pixelhelper.sources.stats import Meter
 from pixelhelper.sources.writer import write_flow_file
-from pixelhelper.store import EventStore
+from pixelhelper.store import EventStore, Repeated
 
 from conftest import EXAMPLES, request_list, shared_captures
 from flowfactory import hit, pixel_flow, site_flow
@@ -150,6 +150,54 @@ def test_a_store_that_keeps_facts_only_refuses_to_rebuild():
     with pytest.raises(LookupError):
         store[0]
     assert store.stored_bytes() == 0
+
+
+def test_events_of_a_session_share_the_values_they_repeat():
+    requests = [r for p in shared_captures() if p.suffix == ".json" for r in request_list(p)]
+    events = [e for r in requests for e in decode(r)]
+    anew = [e for r in requests for e in decode(r)]  # the same hits decoded again
+    pairs = [(a.page_url, b.page_url) for a, b in zip(events, anew, strict=True) if a.page_url]
+    assert pairs and not any(a is b for a, b in pairs)  # each decode made its own strings
+    store = EventStore()
+    for event in [*events, *anew]:
+        store.append(event)
+    held, again = store.facts[: len(events)], store.facts[len(events) :]
+    assert again == held  # equal facts...
+    for a, b in zip(held, again, strict=True):  # ...holding one copy of each repeated value
+        assert a.page_url is b.page_url and a.endpoint is b.endpoint and a.source is b.source
+        assert a.pixel_codes is b.pixel_codes
+    assert [e.model_dump() for e in store] == [e.model_dump() for e in [*events, *anew]]
+
+
+def test_a_value_table_stops_growing_at_its_limit():
+    table = Repeated(limit=2)
+    first, second = "".join(["a", "b"]), "".join(["c", "d"])
+    assert table(first) is first and table(second) is second
+    third = "".join(["e", "f"])
+    assert table(third) is third and table("".join(["e", "f"])) is not third  # not kept
+    assert table("".join(["a", "b"])) is first
+
+
+def test_recorded_findings_share_their_texts_and_still_report_the_same(tmp_path: Path):
+    path = tmp_path / "hits.flow"
+    user = {"email": "jane.doe@example.com", "phone": "+1 415 555 0132"}
+    page = "https://clinic.example/book?email=jane.doe%40example.com"
+    write_flow_file(path, [pixel_flow(hit("CompletePayment", page, n=n, user=user), n=n)
+                           for n in range(3)])  # fmt: skip
+    reference = build_report(audit_paths([path]), show_values=False)
+    result = audit_paths([path])
+    findings = [f for f in result.findings if f.type == "sensitive"]
+    assert len(findings) >= 6
+    by_rule: dict[str, list] = {}
+    for finding in findings:
+        by_rule.setdefault(finding.rule + finding.location, []).append(finding)
+    repeated = [group for group in by_rule.values() if len(group) == 3]
+    assert repeated
+    for a, b, c in repeated:
+        assert a.message is b.message is c.message and a.category is c.category
+        assert a.model_fields_set is c.model_fields_set
+        assert {a.event, b.event, c.event} == {0, 1, 2}  # each still its own event
+    assert build_report(result, show_values=False) == reference
 
 
 def test_the_json_report_written_piecewise_equals_the_built_report():

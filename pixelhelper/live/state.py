@@ -155,8 +155,9 @@ class LiveState:
 
     def _note_added(self, added: list[int], findings_of: list[list[Finding]]) -> None:
         for index, findings in zip(added, findings_of, strict=True):
-            self._by_event[index] = findings
-            self.severities.update(f.severity for f in findings)
+            if findings:  # most events have none: no empty list held for each
+                self._by_event[index] = findings
+                self.severities.update(f.severity for f in findings)
         _freeze_retained(sum(1 + len(findings) for findings in findings_of))
         for index in added:
             event = self.events.facts[index]
