@@ -184,9 +184,9 @@ def bytes_per_event(count: int = 400) -> tuple[float, float]:
 
 
 def live_bytes_per_event(count: int = 400, repeat: int = 8) -> tuple[float, float]:
-    """Memory the live proxy's state holds per event and per finding it records, as the
-    inspection process sends them (`store.pack`, pickled): the events' facts and stored
-    dumps, their findings and the session's maps."""
+    """Memory the live proxy's state holds per event it records as the inspection process
+    sends them (`store.pack`, pickled): the events' facts and stored dumps, their findings and
+    the session's maps; and the findings per event."""
     import gc
     import pickle
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 import marshal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -51,8 +51,8 @@ class EventFacts:
     inspection: dict[str, Any] | None
 
     @classmethod
-    def of(cls, event: PixelEvent, share: Callable[[Any], Any] = lambda value: value) -> EventFacts:
-        """The facts of a decoded event (`share` may swap a dict for an equal shared one)."""
+    def of(cls, event: PixelEvent) -> EventFacts:
+        """The facts of a decoded event."""
         user = event.user if isinstance(event.user, dict) else {}
         canonical = _serial(event.payload)
         return cls(
@@ -69,8 +69,8 @@ class EventFacts:
             raw_codes=_raw_codes(event.payload),
             first_party_id=bool(event.cookies.get("_ttp") or user.get("anonymous_id")),
             payload_digest=hashlib.blake2b(canonical, digest_size=16).digest(),
-            signal_diagnostics=share(event.signal_diagnostics),
-            inspection=share(event.inspection),
+            signal_diagnostics=event.signal_diagnostics,
+            inspection=event.inspection,
         )
 
 
@@ -109,10 +109,10 @@ class Repeated:
     Each decoded event and each finding is built, by the decoder, a detector or unpickling,
     with its own copy of every string: the source, endpoint and event names, pixel codes and
     page URLs of the events, the rule, category, location and message of the findings. Those
-    copies were most of what a held event costs: in the live proxy, 1,632 B per event of the
-    benchmarks' payloads, 925 B with facts and findings sharing them. Values are hashable
-    (strings, tuples); the table stops growing at `limit` distinct values, so a session of
-    all-different URLs costs no more than before.
+    copies were most of what a held event costs: the live proxy's state held 1,630 B per
+    event of the benchmarks' payloads, 923 B with facts and findings sharing them. Values are
+    hashable (strings, tuples); the table stops growing at `limit` distinct values, so a
+    session of all-different URLs costs no more than before.
     """
 
     def __init__(self, limit: int = 100_000) -> None:
@@ -186,18 +186,13 @@ class EventStore(Sequence["PixelEvent"]):
 
     def append(self, event: PixelEvent) -> None:
         """Add an event (it is copied: later changes to the object are not seen)."""
-        self.facts.append(self._compact(EventFacts.of(event, self._share)))
+        self.facts.append(self._compact(EventFacts.of(event)))
         if self.keep:
             self._hold(_encoded(event))
 
     def append_packed(self, facts: EventFacts, stored: bytes) -> None:
         """Add an event packed where it was decoded (`pack`, in the live proxy's inspection
         process): nothing to compute here but the sharing. The store takes `facts` over."""
-        for name in ("signal_diagnostics", "inspection"):
-            value = getattr(facts, name)
-            shared = self._share(value)
-            if shared is not value:  # facts just unpacked, seen by no one yet: set in place
-                object.__setattr__(facts, name, shared)  # (`replace` was a fifth of this)
         self.facts.append(self._compact(facts))
         if self.keep:
             self._hold(stored)
@@ -219,14 +214,20 @@ class EventStore(Sequence["PixelEvent"]):
         self._pending = []
 
     def _compact(self, facts: EventFacts) -> EventFacts:
-        """The facts holding one copy of each value the session's events repeat (`Repeated`);
-        facts new to the store, seen by no one yet, are changed in place."""
+        """The facts holding one copy of each value the session's events repeat: strings and
+        tuples (`Repeated`), diagnostics dicts (`_share`). Facts new to the store, seen by no
+        one yet, are changed in place (`dataclasses.replace` cost a fifth of an append)."""
         for name in _REPEATED:
             value = getattr(facts, name)
             if value:
                 shared = self._values(value)
                 if shared is not value:
                     object.__setattr__(facts, name, shared)
+        for name in ("signal_diagnostics", "inspection"):
+            value = getattr(facts, name)
+            shared = self._share(value)
+            if shared is not value:
+                object.__setattr__(facts, name, shared)
         return facts
 
     def _share(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
