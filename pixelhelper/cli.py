@@ -154,7 +154,8 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     live.add_argument(
         "--set", dest="mitm_set", action="append", default=[], metavar="NAME=VALUE",
-        help="pass an option to mitmproxy (repeatable)",
+        help="pass an option to mitmproxy (repeatable; a pixelhelper_* option given here "
+        "replaces the value pixelhelper would set)",
     )  # fmt: skip
     _add_inspect_options(live)
 

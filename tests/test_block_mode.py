@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from pixelhelper.audit import audit_paths
-from pixelhelper.live.proxy import free_port, stop, wait_for_port
+from pixelhelper.live.proxy import ProxyConfig, free_port, stop, wait_for_port
 
 from conftest import ROOT
 from e2e_support import (
@@ -120,3 +120,45 @@ def test_standalone_addon_blocks_offline_without_dialing(tmp_path):
         stop(process)
     events = audit_paths([save]).events
     assert [e.event for e in events] == ["AddToCart"] * 3
+
+
+def test_an_option_given_again_with_set_keeps_block_mode(tmp_path):
+    """`pixelhelper live --mode block --set pixelhelper_mode=block`: mitmproxy would get the
+    option twice and run without the addon (every hit forwarded); the caller's `--set` now
+    replaces pixelhelper's own value instead."""
+    with standin_server() as standin:
+        extra = [*map_all_tiktok_to(standin.url), "--set", "pixelhelper_mode=block"]
+        with running_proxy(tmp_path, "block", extra=extra) as proxy:
+            status = proxied_request(
+                proxy.port, "POST", "http://analytics.tiktok.com/api/v2/pixel", _body()
+            )
+        assert standin.received == []
+    assert status == 200
+
+
+def test_the_last_set_of_a_pixelhelper_option_wins_and_goes_once():
+    config = ProxyConfig(mode="block", extra=[
+        "--set", "pixelhelper_mode=observe", "--set", "map_remote=|a|b", "--set", "map_remote=|c|d",
+        "--set", "pixelhelper_view=none", "--set", "pixelhelper_view=lines",
+    ])  # fmt: skip
+    sets = [arg for arg in config.command() if "=" in arg and not arg.startswith("from ")]
+    names = [arg.split("=", 1)[0] for arg in sets]
+    assert names.count("pixelhelper_mode") == 1 and "pixelhelper_mode=observe" in sets
+    assert names.count("pixelhelper_view") == 1 and "pixelhelper_view=lines" in sets
+    assert "map_remote=|a|b" in sets and "map_remote=|c|d" in sets  # a list: both kept
+
+
+def test_a_repeated_option_stops_the_standalone_addon_instead_of_running_without_it():
+    """`mitmdump -s addons/tiktok_pixel.py` given a pixelhelper option twice: mitmproxy drops
+    the script and would proxy on without it; the addon makes the proxy exit with status 1."""
+    command = [
+        sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()", "-q",
+        "--listen-host", "127.0.0.1", "--listen-port", str(free_port()),
+        "-s", str(ROOT / "addons" / "tiktok_pixel.py"),
+        "--set", "pixelhelper_mode=block", "--set", "pixelhelper_mode=block",
+        "--set", "pixelhelper_view=none", "--set", "pixelhelper_summary=false",
+    ]  # fmt: skip
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "pixelhelper_mode given more than once" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr

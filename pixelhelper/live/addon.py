@@ -98,6 +98,36 @@ def is_tiktok_flow(flow: http.HTTPFlow) -> bool:
     return snapshot.is_tiktok(flow.request)
 
 
+_REFUSED_EXIT_AFTER = 0.5  # s; a fallback: mitmdump's own start-up check exits first
+
+
+def repeated_options(options: Any) -> list[str]:
+    """The `pixelhelper_*` options given more than once on mitmdump's command line."""
+    deferred = getattr(options, "deferred", None) or {}
+    return sorted(
+        name
+        for name, value in deferred.items()
+        if name.startswith("pixelhelper_") and len(getattr(value, "val", None) or ()) > 1
+    )
+
+
+def _refuse_repeated_options(master: Any) -> None:
+    """Stop the proxy when a pixelhelper option was given twice.
+
+    mitmproxy applies a script's options just after its `load` hook, and a single-valued option
+    with two values makes that step fail ("Received multiple values"). The script is then
+    not loaded at all, and mitmdump runs on without it, silently: in block mode every pixel
+    request would reach TikTok. So the addon logs the error itself, which makes mitmdump exit
+    with status 1 during start-up (its `errorcheck`); should a later mitmproxy load scripts
+    after that check, the proxy is shut down a moment later all the same."""
+    repeated = repeated_options(master.options)
+    if repeated:
+        log.error("pixelhelper: %s given more than once; give each option once "
+                  "(the proxy does not start)", ", ".join(repeated))  # fmt: skip
+        with contextlib.suppress(RuntimeError):  # no running loop: nothing is proxied yet
+            asyncio.get_running_loop().call_later(_REFUSED_EXIT_AFTER, master.shutdown)
+
+
 class _NoteHandler(logging.Handler):
     """Sends log records to the live view's note area instead of the terminal."""
 
@@ -187,6 +217,11 @@ class PixelHelper:
 
     def load(self, loader: Any) -> None:
         """Declare the `pixelhelper_*` options (mitmproxy's namespace is global)."""
+        self._declare_options(loader)
+        _refuse_repeated_options(loader.master)
+
+    @staticmethod
+    def _declare_options(loader: Any) -> None:
         loader.add_option(
             "pixelhelper_mode", str, "observe",
             "observe: pass pixel traffic unchanged; block: answer every request to a TikTok "

@@ -72,9 +72,36 @@ class ProxyConfig:
             sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
             "-q", "--listen-host", self.host, "--listen-port", str(self.port), "-s", ENTRY,
         ]  # fmt: skip
+        extra = _once_each(self.extra)
+        given = {name for name, _value in _set_options(extra)}
         for name, value in sets.items():
-            command += ["--set", f"{name}={value}"]
-        return command + self.extra
+            if name not in given:  # the caller's own `--set` of it wins, and goes once
+                command += ["--set", f"{name}={value}"]
+        return command + extra
+
+
+def _set_options(args: Sequence[str]) -> list[tuple[str, int]]:
+    """Each `--set NAME=VALUE` in `args`: its option's name and the index of its value."""
+    return [(args[i + 1].split("=", 1)[0], i + 1) for i in range(len(args) - 1)
+            if args[i] == "--set"]  # fmt: skip
+
+
+def _once_each(args: Sequence[str]) -> list[str]:
+    """`args` with only the last `--set` of each pixelhelper option.
+
+    mitmproxy refuses two values for a single-valued option, but for a script's option it
+    does so only once the script has loaded, and then runs on without the script (the addon
+    stops the proxy when it sees this: `addon.repeated_options`). pixelhelper's options are
+    all single-valued, so a later `--set` of one simply replaces an earlier; mitmproxy's own
+    options pass as given (several `map_remote`s are one option's list)."""
+    last = {name: index for name, index in _set_options(args) if name.startswith("pixelhelper_")}
+    dropped = {index for name, index in _set_options(args) if last.get(name, index) != index}
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if i in dropped or (i + 1 in dropped and arg == "--set"):
+            continue
+        out.append(arg)
+    return out
 
 
 def free_port(host: str = "127.0.0.1") -> int:
