@@ -141,3 +141,39 @@ def test_saved_capture_is_private(tmp_path):
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=30)
     assert (os.stat(save).st_mode & 0o777) == 0o600
+
+
+def test_stopping_with_a_browser_connection_open_prints_no_traceback(tmp_path):
+    """A browser keeps connections open; at Ctrl-C mitmproxy cancels them, and Python 3.11's
+    asyncio (gh-113538) would log a traceback for each on the user's terminal."""
+    import http.client
+
+    process, port = _start(tmp_path)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps(hit("Lead")).encode()
+    connection.request("POST", "http://analytics.tiktok.com/api/v2/pixel", body,
+                       {"Content-Type": "text/plain;charset=UTF-8"})  # fmt: skip
+    assert connection.getresponse().read() == b""  # answered by block mode, still open
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    connection.close()
+    assert process.returncode == 0
+    assert b"Findings:" in out
+    assert b"Traceback" not in err and b"Exception in callback" not in err
+
+
+def test_only_cancelled_tasks_are_dropped_from_asyncio_s_log():
+    import asyncio
+    import logging
+
+    from pixelhelper.live.logs import CancelledAtShutdown
+
+    def record(exc: BaseException) -> logging.LogRecord:
+        return logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "Exception in callback",
+                                 (), (type(exc), exc, None))  # fmt: skip
+
+    keep = CancelledAtShutdown()
+    assert not keep.filter(record(asyncio.CancelledError()))
+    assert keep.filter(record(ConnectionResetError("peer reset")))
+    plain = logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "no exception", (), None)
+    assert keep.filter(plain)

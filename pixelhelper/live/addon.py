@@ -41,7 +41,7 @@ from pixelhelper.errors import PixelHelperError
 from pixelhelper.files import check_writable, open_private, write_text
 from pixelhelper.inspect import InspectOptions
 from pixelhelper.live import snapshot
-from pixelhelper.live.logs import ScrubFilter
+from pixelhelper.live.logs import ScrubFilter, quiet_cancelled_connections
 from pixelhelper.live.redaction import REDACTED, Outcome, redact_request, reword_for_mode
 from pixelhelper.live.remote_inspector import RemoteInspector
 from pixelhelper.live.state import LiveSettings, LiveState, in_thread, paused_gc
@@ -219,6 +219,7 @@ class PixelHelper:
         """Declare the `pixelhelper_*` options (mitmproxy's namespace is global)."""
         self._declare_options(loader)
         _refuse_repeated_options(loader.master)
+        quiet_cancelled_connections()
 
     @staticmethod
     def _declare_options(loader: Any) -> None:

@@ -6,6 +6,7 @@ a body fragment); the filter scrubs every record's message and its formatted tra
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 
@@ -27,3 +28,24 @@ class ScrubFilter(logging.Filter):
         except Exception:  # a log filter must never be the thing that breaks the proxy
             record.msg, record.args = "pixelhelper: (unprintable log message)", ()
         return True
+
+
+class CancelledAtShutdown(logging.Filter):
+    """Drops asyncio's report of a connection task that was cancelled (CPython gh-113538).
+
+    When the proxy stops with a browser's keep-alive connections still open, mitmproxy cancels
+    their tasks, and on Python before 3.12.2 / 3.11.8 asyncio's stream callback then raises
+    on the cancelled task and logs "Exception in callback ..." with a traceback: noise on the
+    user's terminal at every Ctrl-C, about nothing that went wrong. Only that record is
+    dropped; every other asyncio error is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, asyncio.CancelledError)
+
+
+def quiet_cancelled_connections() -> None:
+    """Install `CancelledAtShutdown` on asyncio's logger, once."""
+    logger = logging.getLogger("asyncio")
+    if not any(isinstance(f, CancelledAtShutdown) for f in logger.filters):
+        logger.addFilter(CancelledAtShutdown())
