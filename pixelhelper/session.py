@@ -39,6 +39,7 @@ def _page_key(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
+@lru_cache(maxsize=4096)  # as `_page_key`: every pixel hit asks for its page's origin
 def _origin(url: str) -> str:
     try:
         parts = urlsplit(url)

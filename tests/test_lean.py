@@ -141,6 +141,24 @@ def test_store_rebuilds_each_event_exactly_and_holds_less():
     assert store.stored_bytes() < sum(len(e.model_dump_json()) for e in events)
 
 
+def test_facts_sent_from_the_inspection_process_arrive_whole():
+    """Facts pickle as their values (`EventFacts.__reduce__`): every field survives, the
+    diagnostics dicts and the payload digest included, and the copy is still frozen."""
+    import dataclasses
+    import pickle
+
+    from pixelhelper.store import pack
+
+    requests = [r for p in shared_captures() if p.suffix == ".json" for r in request_list(p)]
+    facts = [pack(e)[0] for r in requests for e in decode(r)]
+    assert any(f.signal_diagnostics or f.inspection for f in facts)
+    copies = pickle.loads(pickle.dumps(facts, pickle.HIGHEST_PROTOCOL))
+    assert copies == facts
+    assert [dataclasses.astuple(c) for c in copies] == [dataclasses.astuple(f) for f in facts]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        copies[0].event = "changed"  # type: ignore[misc]
+
+
 def test_a_store_that_keeps_facts_only_refuses_to_rebuild():
     requests = [r for p in shared_captures() if p.suffix == ".json" for r in request_list(p)]
     store = EventStore(keep=False)

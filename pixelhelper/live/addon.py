@@ -176,7 +176,9 @@ class _RemoteError(Exception):
 
 def _reword(state: LiveState, indices: list[int], mode: str, stripped: Sequence[str] = ()) -> None:
     """Make the events' findings say what `mode` did with their values (`reword_for_mode`)."""
-    reword_for_mode([f for i in indices for f in state.findings_for(i)], mode, stripped)
+    findings = [f for i in indices for f in state.findings_for(i)]
+    if findings:  # most hits have none
+        reword_for_mode(findings, mode, stripped)
 
 
 def _result_of(future: asyncio.Future[tuple[str, Any]] | None) -> tuple[str, Any] | None:
@@ -610,7 +612,10 @@ class PixelHelper:
             if entry.settled:  # recorded meanwhile (a saved flow, a catch-up)
                 self._inflight.pop(entry.flow.id, None)
                 continue
-            await self._offload(self._settle, entry, snapshot.body_size(entry.taken))
+            if snapshot.body_size(entry.taken) <= INLINE_LIMIT:  # nearly all: no coroutine
+                self._settle(entry)
+            else:
+                await in_thread(self._settle, entry)
             if loop.time() - turn > _SETTLE_SLICE:  # a batch of results: let flows move
                 await asyncio.sleep(0)
                 turn = loop.time()
