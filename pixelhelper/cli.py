@@ -74,10 +74,21 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _add_engine_options(parser: argparse.ArgumentParser, what: str) -> None:
     engine = parser.add_mutually_exclusive_group()
     engine.add_argument(
-        "--workers", type=int, metavar="N", default=None,
+        "--workers", type=positive_int, metavar="N", default=None,
         help=f"{what} a local Dask cluster of N worker processes (crawl default: the cores)",
     )  # fmt: skip
     engine.add_argument(
@@ -415,16 +426,16 @@ def _audited(
 def run_audit(args: argparse.Namespace) -> int:
     """`pixelhelper audit`."""
     if args.output:
+        files.refuse_inputs(args.output, args.paths, "--output")
         files.check_writable(args.output, "--output")
     if Format(args.format) is not Format.JSONL:
         return _emit(_audited(args), args)
-    from pixelhelper.output.jsonfmt import JsonlStream
+    from pixelhelper.output.jsonfmt import write_jsonl
     from pixelhelper.report import Report
 
+    result = _audited(args)  # first: a value flagged late is masked in every record
     with files.report_stream(args.output, private=args.show_values) as write:
-        stream = JsonlStream(write, args.show_values)  # records go out as events are decoded
-        result = _audited(args, on_event=stream.event)
-        stream.finish(Report(result, args.show_values))
+        write_jsonl(Report(result, args.show_values), write)
     return _outcome(result, args)
 
 
@@ -546,6 +557,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
     from pixelhelper.scan import ScanPlan, default_save_path, report_problems, run_scan
 
     if args.output:
+        files.refuse_inputs(args.output, [p for p in (args.save,) if p], "--output")
         files.check_writable(args.output, "--output")
     config = _proxy_config(args, args.port)
     config.save = config.save or default_save_path()
@@ -572,7 +584,8 @@ def run_view(args: argparse.Namespace) -> int:
     """`pixelhelper view CAPTURE...`."""
     from pixelhelper.live.runner import run_view_app
     from pixelhelper.live.stream import records_from_report, records_from_result
-    from pixelhelper.report import build_report, read_report
+    from pixelhelper.report import build_report
+    from pixelhelper.reportfile import read_report
 
     if len(args.paths) == 1 and Path(args.paths[0]).is_file():
         document = read_report(Path(args.paths[0]))
@@ -593,7 +606,10 @@ def run_check(args: argparse.Namespace) -> int:
 
     for option in ("output", "write_baseline"):
         if getattr(args, option):
-            files.check_writable(getattr(args, option), "--" + option.replace("_", "-"))
+            name = "--" + option.replace("_", "-")
+            inputs = [*args.paths, *(p for p in (args.policy, args.baseline) if p)]
+            files.refuse_inputs(getattr(args, option), inputs, name)
+            files.check_writable(getattr(args, option), name)
     policy = load_policy(args.policy)
     baseline = read_baseline(args.baseline) if args.baseline else None
     result = _audited(args, options=_inspect_options(args, policy))
@@ -631,6 +647,7 @@ def run_init(args: argparse.Namespace) -> int:
     if target.exists() and not args.force:
         say(f"{target} exists; use --force to overwrite it")
         return EXIT_ERROR
+    files.refuse_inputs(target, args.paths, "--output")
     files.check_writable(str(target), "--output")
     report = None
     if args.paths:
@@ -649,7 +666,7 @@ def run_init(args: argparse.Namespace) -> int:
 def _side(path: str, args: argparse.Namespace, policy: Policy) -> dict[str, object]:
     """One side of a diff: a JSON report as written, or a capture audited and judged."""
     from pixelhelper.policy.gate import judged_report
-    from pixelhelper.report import read_report
+    from pixelhelper.reportfile import read_report
 
     if Path(path).is_file():
         document = read_report(Path(path))
@@ -675,6 +692,8 @@ def run_diff(args: argparse.Namespace) -> int:
     from pixelhelper.policy.diff import render_text, session_diff
 
     if args.output:
+        inputs = [args.old, args.new, *([args.policy] if args.policy else [])]
+        files.refuse_inputs(args.output, inputs, "--output")
         files.check_writable(args.output, "--output")
     policy = load_policy(args.policy)
     try:
@@ -702,21 +721,35 @@ def run_crawl(args: argparse.Namespace) -> int:
     if args.pages < 1 or args.timeout <= 0 or (args.workers is not None and args.workers < 1):
         say("--pages, --timeout and --workers must be positive")
         return EXIT_ERROR
-    out = Path(args.out)
+    out = _crawl_dir(args.out)
     if args.known_identities:
         from pixelhelper.inspect.identities import KnownIdentities
 
         KnownIdentities.from_file(args.known_identities)
+    if args.click:
+        from pixelhelper.scan import check_selectors
+
+        check_selectors(args.click, args.chromium)
+    # A local cluster's workers work under the crawl directory, which is cleaned whatever ends
+    # the crawl (a Ctrl-C kills them before their own clean-up); remote workers use their own.
+    work_root = None if args.scheduler else out / WORK_DIR
     job = {"pages": args.pages, "timeout": args.timeout, "wait": args.wait, "clicks": args.click,
            "mode": args.mode, "chromium": args.chromium, "region": args.region,
            "known_identities": str(Path(args.known_identities).resolve())
-           if args.known_identities else None}  # fmt: skip
-    with (
-        open_client(args.workers, args.scheduler, say) as client,
-        crawl_progress(len(sites), say) as on_row,
-    ):
-        results = crawl(client, sites, out, job, retry_errors=args.retry_errors, on_row=on_row)
-    rows = [results.rows[site] for site in sites if site in results.rows]
+           if args.known_identities else None,
+           "work_root": str(work_root) if work_root else None}  # fmt: skip
+    try:
+        with (
+            open_client(args.workers, args.scheduler, say) as client,
+            crawl_progress(len(sites), say) as on_row,
+        ):
+            results = crawl(client, sites, out, job, retry_errors=args.retry_errors, on_row=on_row)
+    finally:
+        if work_root is not None:
+            import shutil
+
+            shutil.rmtree(work_root, ignore_errors=True)
+    rows = [row for row in map(results.row_of, sites) if row is not None]
     summary = summarise(rows, out)
     files.write_stdout(render_json(summary) if args.format == "json" else render_text(summary))
     if args.fail_on:
@@ -724,6 +757,21 @@ def run_crawl(args: argparse.Namespace) -> int:
         if worst is not None and SEVERITIES.index(worst) <= SEVERITIES.index(args.fail_on):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+WORK_DIR = ".work"
+
+
+def _crawl_dir(path: str) -> Path:
+    """The crawl directory, made if need be; a file there is a usage error, not a crash."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise PixelHelperError(f"--out {out}: exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PixelHelperError(f"--out {out}: cannot make it: {exc.strerror or exc}") from None
+    return out
 
 
 def run_rules(args: argparse.Namespace) -> int:

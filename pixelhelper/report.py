@@ -9,15 +9,12 @@ for the formats that need the whole report at once (text, the interactive app).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pixelhelper.errors import PixelHelperError
-from pixelhelper.redact import Masker, redact_value, shown_finding, shown_page
+from pixelhelper.redact import Masker, redact_value, shown_finding, shown_page, shown_pixel
 from pixelhelper.severity import SEVERITIES
 
 if TYPE_CHECKING:
@@ -119,7 +116,7 @@ class Report:
         result = self.result
         yield "version", REPORT_VERSION
         yield "sources", [asdict(s) for s in result.sources]
-        yield "pixels", _pixels(result)
+        yield "pixels", [shown_pixel(pixel, self.masker) for pixel in _pixels(result)]
         yield "pages", [shown_page(page, self.masker) for page in _pages(result)]
         yield "events", self.events()
         yield "findings", [shown_finding(f.model_dump(mode="json"), self.masker)
@@ -141,21 +138,3 @@ def build_report(result: AuditResult, show_values: bool = False) -> dict[str, An
         key: list(value) if key == "events" else value
         for key, value in Report(result, show_values).sections()
     }
-
-
-def read_report(path: Path) -> dict[str, Any] | None:
-    """A JSON report written by `pixelhelper audit --format json`, or None if `path` is a
-    capture (HAR, request list, flow file)."""
-    try:
-        head = path.read_bytes()[:4096].lstrip()
-    except OSError as exc:
-        raise PixelHelperError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if not head.startswith(b"{") or b'"version"' not in head:
-        return None
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(document, dict) and "events" in document and "findings" in document:
-        return document
-    return None

@@ -61,6 +61,40 @@ def headless_page(chromium: str, proxy: str, timeout: float) -> Iterator[Any]:
             browser.close()
 
 
+def check_selectors(selectors: Sequence[str], chromium: str | None = None) -> None:
+    """Refuse a selector Playwright cannot parse, before a crawl starts (a bad one would only
+    click nothing on every page of every site). Checked by Playwright itself on a blank page,
+    so every selector engine it knows (`text=`, `:has-text()`, `>>`) is accepted.
+
+    Raises:
+        PixelHelperError: naming the first bad selector. Without Playwright or Chromium there
+        is nothing to check with, and nothing to crawl with either: the sites' rows say so.
+    """
+    chromium = chromium or CHROMIUM
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return
+    if not Path(chromium).exists():
+        return
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=headless_args())
+        try:
+            page = browser.new_page()
+            page.set_content("<!doctype html><title>selectors</title>")
+            for selector in selectors:
+                try:
+                    page.locator(selector).count()
+                except PlaywrightError as exc:
+                    detail = str(exc).splitlines()[0][:200]
+                    raise PixelHelperError(
+                        f"--click {selector!r} is not a selector: {detail}"
+                    ) from None
+        finally:
+            browser.close()
+
+
 def interact(page: Any, clicks: Sequence[str], wait: float) -> None:
     """Wait on a loaded page, then click what each selector matches (visible elements, at
     most 20 per selector), waiting after each click for what it sends."""

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pixelhelper.crawl.sites import site_id
+from pixelhelper.crawl.sites import shown_site, site_id
 from pixelhelper.crawl.store import Results
 from pixelhelper.crawl.task import ROW_KEYS, crawl_site
-from pixelhelper.files import write_text
+from pixelhelper.files import write_bytes, write_text
 
 OnRow = Callable[[dict[str, Any], int, int], None]
 
@@ -23,7 +23,7 @@ OnRow = Callable[[dict[str, Any], int, int], None]
 def error_row(site: str, error: str) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(ROW_KEYS)
     row.update(
-        site=site,
+        site=shown_site(site),
         status="error",
         error=error[:500],
         pages=0,
@@ -75,9 +75,7 @@ def store_files(out: Path, outcome: dict[str, Any]) -> dict[str, Any]:
     if outcome.get("capture") is not None and row.get("capture"):
         path = out / row["capture"]
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_bytes(outcome["capture"])
-        temporary.replace(path)
+        write_bytes(path, outcome["capture"], private=True)  # raw traffic: 0600
     if outcome.get("report") is not None and row.get("report"):
         path = out / row["report"]
         path.parent.mkdir(parents=True, exist_ok=True)

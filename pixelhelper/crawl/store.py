@@ -47,12 +47,21 @@ class Results:
             self._rewrite()
 
     def pending(self, sites: list[str], retry_errors: bool) -> list[str]:
-        """The sites still to visit: those without a row (and, if asked, the error rows)."""
-        return [
-            site
-            for site in sites
-            if site not in self.rows or (retry_errors and self.rows[site].get("status") == "error")
-        ]
+        """The sites still to visit: those without a row (and, if asked, the error rows).
+        Rows name a site as `shown_site` prints it."""
+        from pixelhelper.crawl.sites import shown_site
+
+        def done(site: str) -> bool:
+            row = self.rows.get(shown_site(site))
+            return row is not None and not (retry_errors and row.get("status") == "error")
+
+        return [site for site in sites if not done(site)]
+
+    def row_of(self, site: str) -> dict[str, Any] | None:
+        """The row of a site as given (with any credentials it carries)."""
+        from pixelhelper.crawl.sites import shown_site
+
+        return self.rows.get(shown_site(site))
 
     def add(self, row: dict[str, Any]) -> None:
         """Record a finished site durably."""

@@ -11,9 +11,13 @@ from typing import Any
 
 from pixelhelper.severity import SEVERITIES
 
+_URL_HEAD = re.compile(r"^[a-z][a-z0-9+.-]*://\S*?: ", re.IGNORECASE)
+
 
 def error_kind(error: str) -> str:
-    """`timeout: ...` -> `timeout`; `HTTP 500 from the start page` -> `HTTP 500`."""
+    """`timeout: ...` -> `timeout`; `HTTP 500 from the start page` -> `HTTP 500`; a page's
+    problem (`https://site/: Page crashed`) by what happened, not by the URL's scheme."""
+    error = _URL_HEAD.sub("", error, count=1)
     match = re.match(r"(HTTP \d{3})", error)
     if match:
         return match.group(1)

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from pixelhelper.crawl.sites import site_id
+from pixelhelper.crawl.sites import shown_site, site_id
 from pixelhelper.crawl.visit import VisitPlan, plan_json
 
 ROW_KEYS = (
@@ -55,9 +55,14 @@ def crawl_site(job: dict[str, Any]) -> dict[str, Any]:
     """`{"row": ..., "capture": bytes | None, "report": str | None}` for one site.
 
     The work happens in a private temporary directory on the worker, and the files come back
-    with the row: the crawl directory need not be shared with the workers of a cluster.
+    with the row: the crawl directory need not be shared with the workers of a cluster. On a
+    local cluster that directory is made under `job["work_root"]`, which the crawl removes when
+    it ends however it ends (a Ctrl-C kills workers before they can clean up).
     """
-    with tempfile.TemporaryDirectory(prefix="pixelhelper-crawl-") as work:
+    root = job.get("work_root")
+    if root:
+        Path(root).mkdir(mode=0o700, parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pixelhelper-crawl-", dir=root or None) as work:
         return _crawl(job, Path(work))
 
 
@@ -78,7 +83,7 @@ def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001  (a row, never a lost site)
         error = f"{type(exc).__name__}: {exc}"
     row: dict[str, Any] = {
-        "site": site,
+        "site": shown_site(site),
         "status": "ok",
         "error": None,
         "pages": pages,
@@ -117,15 +122,15 @@ def _visit(job: dict[str, Any], site: str, capture: Path) -> dict[str, Any]:
         chromium=str(job.get("chromium") or "/usr/bin/chromium"),
     )
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pixelhelper.crawl.visit", plan_json(plan)],
+        process = subprocess.Popen(  # the plan on stdin: a site's credentials stay off argv
+            [sys.executable, "-m", "pixelhelper.crawl.visit"],
             stdout=subprocess.PIPE,
             stderr=errors,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             start_new_session=True,
         )
         try:
-            stdout, _ = process.communicate(timeout=timeout)
+            stdout, _ = process.communicate(plan_json(plan).encode("utf-8"), timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_group(process)
             _settle(capture)

@@ -1,9 +1,11 @@
 """Browse one site through its own pixelhelper proxy, in a child process of the crawl task.
 
-`python -m pixelhelper.crawl.visit PLAN_JSON` starts mitmdump with the addon on a free
-loopback port (saving the site's pixel traffic), a fresh headless Chromium through it, visits
-the start page and then same-site links found on the pages, breadth-first, up to `pages`
-pages. It prints one JSON line: pages visited, the start page's HTTP status and problems.
+`python -m pixelhelper.crawl.visit` reads its plan (JSON) on standard input, never on the
+command line, where any local user could read a site's credentials in /proc/*/cmdline. It
+starts mitmdump with the addon on a free loopback port (saving the site's pixel traffic), a
+fresh headless Chromium through it, visits the start page and then same-site links found on
+the pages, breadth-first, up to `pages` pages. It prints one JSON line: pages visited, the
+start page's HTTP status and problems.
 
 Running it as a child gives the task a hard deadline: at the site's timeout the task kills
 the child's whole process group (Playwright's driver with it), and mitmdump, bound to the
@@ -22,6 +24,9 @@ from urllib.parse import urldefrag, urlsplit
 from pixelhelper.domains import split
 
 MAX_LINKS_PER_PAGE = 200
+BODY_SIZE_LIMIT = "64m"
+"""A crawled site's response larger than this is refused by its proxy (the browser sees a 502):
+an unattended crawl holds no gigabyte page in Chromium's memory."""
 
 
 @dataclass
@@ -99,7 +104,7 @@ def visit(plan: VisitPlan) -> dict[str, Any]:
 
     config = ProxyConfig(  # one short visit: a second process would cost more than it saves
         port=free_port(), mode=plan.mode, save=plan.save, view="none", summary=False,
-        inspector_process=False,
+        inspector_process=False, body_size_limit=BODY_SIZE_LIMIT,
     )  # fmt: skip
     process = start_background(config)
     try:
@@ -109,7 +114,7 @@ def visit(plan: VisitPlan) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    plan = VisitPlan(**json.loads(argv[0]))
+    plan = VisitPlan(**json.loads(argv[0] if argv else sys.stdin.read()))
     try:
         outcome = visit(plan)
     except Exception as exc:  # noqa: BLE001  (reported to the task as the site's error)

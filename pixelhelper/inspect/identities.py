@@ -16,6 +16,7 @@ from pathlib import Path
 from pixelhelper.errors import ConfigError
 
 ALGORITHMS = ("sha256", "sha1", "md5")
+MAX_IDENTITIES_BYTES = 16 << 20
 HEX_VALUE = re.compile(
     r"(?<![0-9a-fA-F])([0-9a-fA-F]{64}|[0-9a-fA-F]{40}|[0-9a-fA-F]{32})(?![0-9a-fA-F])"
 )
@@ -99,10 +100,9 @@ class KnownIdentities:
         Raises:
             ConfigError: if the file cannot be read or holds no identity.
         """
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read known identities file {path}: {exc}") from exc
+        from pixelhelper.documents import read_text
+
+        text = read_text(path, "known identities file", MAX_IDENTITIES_BYTES)
         identities = [
             line.split("#", 1)[0].strip()
             for line in text.splitlines()

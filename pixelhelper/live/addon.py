@@ -28,7 +28,7 @@ import threading
 from collections import deque
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.io import FlowWriter
@@ -38,10 +38,11 @@ from rich.text import Text
 
 from pixelhelper.decode import BodyError, body_text
 from pixelhelper.errors import PixelHelperError
-from pixelhelper.files import check_writable, open_private, write_text
+from pixelhelper.files import AtomicFile, atomic_output, check_writable, write_text
 from pixelhelper.inspect import InspectOptions
 from pixelhelper.live import snapshot
 from pixelhelper.live.logs import ScrubFilter, quiet_cancelled_connections
+from pixelhelper.live.outcome import failed as note_failed_write
 from pixelhelper.live.redaction import REDACTED, Outcome, redact_request, reword_for_mode
 from pixelhelper.live.remote_inspector import RemoteInspector
 from pixelhelper.live.state import LiveSettings, LiveState, in_thread, paused_gc
@@ -205,7 +206,7 @@ class PixelHelper:
         self._settle_lock = threading.Lock()
         self.state: LiveState | None = None
         self._writer: FlowWriter | None = None
-        self._save_file: IO[bytes] | None = None
+        self._save_file: AtomicFile | None = None
         self._live: Live | None = None
         self._view = "none"
         self._log_handler: logging.Handler | None = None
@@ -355,10 +356,10 @@ class PixelHelper:
         try:
             self._warn_listen()
             if ctx.options.pixelhelper_save and self._writer is None:
-                self._save_file = open_private(ctx.options.pixelhelper_save)
-                self._writer = FlowWriter(self._save_file)
+                self._save_file = AtomicFile(ctx.options.pixelhelper_save, private=True)
+                self._writer = FlowWriter(self._save_file.handle)
         except Exception as exc:
-            log.error("pixelhelper: cannot save the session: %s", exc)
+            self._failed(f"cannot save the session: {exc}")
         try:
             self._start_view()
             self._start_watchdog()
@@ -454,8 +455,8 @@ class PixelHelper:
         self._catch_up()
         try:
             if flow_path:
-                with open_private(flow_path) as handle:
-                    writer = FlowWriter(handle)
+                with atomic_output(flow_path, private=True) as output:
+                    writer = FlowWriter(output.handle)
                     for flow in list(self._flows):
                         writer.add(flow)
             if report_path and self.state is not None:
@@ -465,7 +466,7 @@ class PixelHelper:
                 write_text(report_path, Format.JSON.renderer()(report, False),
                            private=self.state.settings.show_values)  # fmt: skip
             self._note(f"session written: {flow_path} {report_path}".strip())
-        except OSError as exc:
+        except (OSError, PixelHelperError) as exc:
             self._note(f"could not write the session: {exc}")
 
     def _note(self, text: str) -> None:
@@ -494,9 +495,17 @@ class PixelHelper:
 
     def _close_save(self) -> None:
         if self._save_file is not None:
-            self._save_file.close()
-            self._save_file = None
-            self._writer = None
+            save, self._save_file, self._writer = self._save_file, None, None
+            try:
+                save.commit()
+            except PixelHelperError as exc:
+                self._failed(f"the capture was not saved: {exc}")
+
+    @staticmethod
+    def _failed(message: str) -> None:
+        """A file the session was asked to write is lost: say so, and exit non-zero."""
+        log.error("pixelhelper: %s", message)
+        note_failed_write(message)
 
     def _summary(self) -> None:
         if self.state is None:
@@ -505,11 +514,14 @@ class PixelHelper:
             result = self.state.audit.finish()
             report = build_report(result, show_values=self.state.settings.show_values)
         if ctx.options.pixelhelper_summary_file:  # the app prints it once its screen is gone
-            write_text(
-                ctx.options.pixelhelper_summary_file,
-                Format.TEXT.renderer()(report, True),
-                private=True,
-            )
+            try:
+                write_text(
+                    ctx.options.pixelhelper_summary_file,
+                    Format.TEXT.renderer()(report, True),
+                    private=True,
+                )
+            except PixelHelperError as exc:
+                self._failed(f"cannot write the summary: {exc}")
         elif ctx.options.pixelhelper_summary:  # printed first: a failing --report loses nothing
             out = sys.stdout
             out.write(Format.TEXT.renderer()(report, out.isatty()))
@@ -521,10 +533,23 @@ class PixelHelper:
                     Format.JSON.renderer()(report, False),
                     private=self.state.settings.show_values,
                 )
-            except OSError as exc:
-                log.error("pixelhelper: cannot write the report: %s", exc)
+            except (OSError, PixelHelperError) as exc:
+                self._failed(f"cannot write the report: {exc}")
 
     # ------------------------------------------------------------------ traffic
+
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        """A request body too large to hold (`stream_large_bodies`) streams past the inspection:
+        in block and redact mode one to TikTok is cut off instead, so nothing reaches it."""
+        if not flow.request.stream:
+            return  # every ordinary request: one attribute read
+        state = self.state
+        try:
+            if state is not None and state.settings.mode != "observe" and is_tiktok_flow(flow):
+                flow.kill()
+                log.warning("pixelhelper: a pixel request too large to inspect was cut off")
+        except Exception:
+            log.exception("pixelhelper: requestheaders failed")
 
     def request(self, flow: http.HTTPFlow) -> Coroutine[Any, Any, None] | None:
         """Inspect each request as it passes; block or redact it when asked.
@@ -890,14 +915,19 @@ class PixelHelper:
                 flow.request.url = meta["url"]
             self._writer.add(flow)
             if self._save_file is not None:
-                self._save_file.flush()
+                self._save_file.handle.flush()
+        except OSError as exc:  # a full disk, a file-size limit: the capture is lost
+            if self._save_file is not None:
+                self._save_file.discard()
+                self._save_file, self._writer = None, None
+            self._failed(f"the capture could not be saved, and was removed: {exc}")
         except Exception as exc:
             log.error("pixelhelper: could not save a flow: %s", exc)
 
 
 # Every mitmproxy hook PixelHelper implements (a test holds this to the class).
-SCRIPT_HOOKS = ("load", "configure", "running", "done", "request", "response", "error",
-                "tls_clienthello", "tcp_start")  # fmt: skip
+SCRIPT_HOOKS = ("load", "configure", "running", "done", "requestheaders", "request", "response",
+                "error", "tls_clienthello", "tcp_start")  # fmt: skip
 
 
 # Hook names mitmproxy warns about when an addon has them (removed or deprecated events).

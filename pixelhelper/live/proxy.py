@@ -22,10 +22,14 @@ from pathlib import Path
 from typing import IO
 
 from pixelhelper.errors import PixelHelperError
+from pixelhelper.live import outcome
 from pixelhelper.live.browser import Browser, has_display, launch_browser
 
 ENTRY = str(Path(__file__).with_name("mitmdump_entry.py"))
 _PR_SET_PDEATHSIG = 1
+
+
+STREAM_LARGE_BODIES = "1m"
 
 
 @dataclass
@@ -45,12 +49,16 @@ class ProxyConfig:
     show_values: bool = False
     allow_sdk: bool = False
     inspector_process: bool = True
+    body_size_limit: str | None = None  # mitmproxy's: larger bodies are refused (crawls)
     extra: list[str] = field(default_factory=list)
 
     def command(self) -> list[str]:
         """The mitmdump command line."""
         sets = {
             "connection_strategy": "lazy",  # never dial TikTok for a request we answer locally
+            # bodies over this stream through instead of being held whole: memory stays bounded
+            # whatever a site serves (pixel hits are a few KB; see the addon's requestheaders)
+            "stream_large_bodies": STREAM_LARGE_BODIES,
             "pixelhelper_mode": self.mode,
             "pixelhelper_view": self.view,
             "pixelhelper_summary": str(self.summary).lower(),
@@ -66,10 +74,11 @@ class ProxyConfig:
             "pixelhelper_report": self.report,
             "pixelhelper_region": self.region,
             "pixelhelper_known_identities": self.known_identities,
+            "body_size_limit": self.body_size_limit,
         }
         sets.update({k: v for k, v in optional.items() if v})
         command = [
-            sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
+            sys.executable, "-c", outcome.ENTRY_CODE,
             "-q", "--listen-host", self.host, "--listen-port", str(self.port), "-s", ENTRY,
         ]  # fmt: skip
         extra = _once_each(self.extra)

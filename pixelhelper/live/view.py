@@ -22,7 +22,7 @@ from pixelhelper.live.state import LiveSettings, LiveState
 from pixelhelper.models import PixelEvent
 from pixelhelper.output.terminal import neutralise, neutralise_all
 from pixelhelper.output.text import SEVERITY_STYLE, STATUS_STYLE, finding_line, pixel_status
-from pixelhelper.redact import redact_report
+from pixelhelper.redact import Masker, redact_report, redact_value
 from pixelhelper.severity import SEVERITIES
 
 __all__ = ["LiveSettings", "LiveState", "event_line", "render_live", "shown_event"]
@@ -84,6 +84,8 @@ _LINE_PLACES = tuple(f"properties.{k}" for k in KEY_PARAMS) + (
     "auto_collected_properties.trigger_element.inner_text",
     "event",
     "action",
+    "context.pixel",  # the code the line prints (it can be anything a page sent)
+    "sdkid",
 )
 
 
@@ -133,6 +135,8 @@ def _pixels_panel(state: LiveState) -> Panel:
     table.add_column(no_wrap=True)
     table.add_column(overflow="ellipsis", no_wrap=True)
     page = next((p for p in state.audit.result.session.pages if p.url == state.current_page), None)
+    findings = state.audit.result.findings
+    masker = None if state.settings.show_values else Masker(findings)
     if page is None or not page.pixels:
         table.add_row(Text("waiting for pixel traffic…", style="dim"), Text(""), Text(""))
     else:
@@ -143,12 +147,10 @@ def _pixels_panel(state: LiveState) -> Panel:
             status = pixel_status(severities, errors)
             table.add_row(
                 Text("●", style=STATUS_STYLE[status]),
-                Text(code, style="bold"),
+                Text(neutralise(redact_value(code, masker)), style="bold"),
                 Text(f"{len(entry.loads)} load(s), {len(entry.events)} event(s)"),
             )
-    page_url = redact_report(
-        {"pages": [state.current_page]}, state.audit.result.findings, state.settings.show_values
-    )["pages"][0]
+    page_url = redact_value(state.current_page, masker)
     title = Text(f"Pixels on {neutralise(page_url) or 'this page'}")
     return Panel(table, title=title, title_align="left", border_style="blue")
 

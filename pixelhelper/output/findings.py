@@ -1,7 +1,10 @@
 """One flat view of a report's findings for the CI formats (SARIF, JUnit, GitHub, Markdown).
 
 Every value here comes from the redacted report, so no CI format can print more than `audit`
-does; the formats escape it for their own syntax.
+does; the formats escape it for their own syntax. Each text field is also neutralised (no
+control, bidi or line-separator character from traffic reaches any format, SARIF's location
+names included) and cut to its limit (`bounds.FIELD_LIMITS`): a field repeated per finding
+cannot multiply a long page URL into a huge report.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import Any
+
+from pixelhelper.output.bounds import cut_field
+from pixelhelper.output.terminal import neutralise
 
 
 @dataclass(frozen=True)
@@ -46,27 +52,33 @@ def rows(report: dict[str, Any]) -> list[Row]:
     for index, item in enumerate(report.get("findings") or []):
         number = item.get("event")
         event = events[number] if isinstance(number, int) and 0 <= number < len(events) else {}
+        value = item.get("value")
+        reason = reasons.get(str(index))
         out.append(
             Row(
                 index=index,
-                rule=str(item.get("rule") or ""),
+                rule=_shown("rule", item.get("rule")),
                 severity=str(item.get("severity") or "info"),
-                category=str(item.get("category") or ""),
-                message=str(item.get("message") or ""),
-                location=str(item.get("location") or ""),
-                value=item.get("value") if isinstance(item.get("value"), str) else None,
-                pixel=str(item.get("pixel_code") or event.get("pixel_code") or ""),
-                page=str(event.get("page_url") or ""),
-                event=str(event.get("event") or ""),
-                source=str(event.get("source") or default_source),
+                category=_shown("category", item.get("category")),
+                message=_shown("message", item.get("message")),
+                location=_shown("location", item.get("location")),
+                value=_shown("value", value) if isinstance(value, str) else None,
+                pixel=_shown("pixel", item.get("pixel_code") or event.get("pixel_code")),
+                page=_shown("page", event.get("page_url")),
+                event=_shown("event", event.get("event")),
+                source=_shown("source", event.get("source") or default_source),
                 fingerprint=str(item.get("fingerprint") or ""),
                 failing=index in failing,
                 ignored=index in ignored,
                 new=new is None or index in new,
-                reason=reasons.get(str(index)),
+                reason=_shown("reason", reason) if isinstance(reason, str) else None,
             )
         )
     return out
+
+
+def _shown(field: str, value: Any) -> str:
+    return cut_field(field, neutralise(str(value or "")))
 
 
 def verdict(report: dict[str, Any]) -> str:

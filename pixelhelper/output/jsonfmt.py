@@ -3,10 +3,10 @@
 The JSON document puts each top-level key on its own line and each element of its arrays
 (sources, pixels, pages, events, findings) on one line: `jq` and `grep` read it as well as
 the fully indented form, and it is written element by element with the C encoder, so a
-report of any size costs one event's worth of memory to write. `--format jsonl` is written
-while the capture is still being read: each event as it is decoded, with the findings of its
-own checks; then per capture file its `source` record, the findings of the session checks,
-and the summary.
+report of any size costs one event's worth of memory to write. `--format jsonl` is one record
+a line: each event with the findings of its own checks; then per capture file its `source`
+record, the findings of the session checks, and the summary. It is written once the audit
+is done, so every record is masked with every value the session flagged.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from pixelhelper.output.terminal import json_safe
 
 if TYPE_CHECKING:
-    from pixelhelper.models import Finding, PixelEvent
     from pixelhelper.report import Report
 
 Write = Callable[[str], object]
@@ -61,17 +60,23 @@ def render_json(report: dict[str, Any], color: bool = False) -> str:
 def render_jsonl(report: dict[str, Any], color: bool = False) -> str:
     """A finished report as the records `--format jsonl` streams, in the same order."""
     out = io.StringIO()
-    own: dict[int, list[Any]] = {}
-    later = []
-    for finding in report["findings"]:
-        if finding.get("event") is None or _from_session_check(finding):
-            later.append(finding)
-        else:
-            own.setdefault(finding["event"], []).append(finding)
+    own, later = _by_event(report["findings"])
     for index, event in enumerate(report["events"]):
         out.write(dumps(event_record(index, event, own.get(index, []))) + "\n")
     _write_tail(report["sources"], later, report, out.write)
     return out.getvalue()
+
+
+def _by_event(findings: list[Any]) -> tuple[dict[int, list[Any]], list[Any]]:
+    """The findings of each event's own checks, by event; and the rest (session checks)."""
+    own: dict[int, list[Any]] = {}
+    later = []
+    for finding in findings:
+        if finding.get("event") is None or _from_session_check(finding):
+            later.append(finding)
+        else:
+            own.setdefault(finding["event"], []).append(finding)
+    return own, later
 
 
 def _from_session_check(finding: dict[str, Any]) -> bool:
@@ -96,35 +101,13 @@ def event_record(index: int, event: dict[str, Any], findings: list[Any]) -> dict
     return {"record": "event", "index": index, **event, "findings": findings}
 
 
-class JsonlStream:
-    """Writes `--format jsonl` while the audit runs (`Audit(on_event=stream.event)`).
-
-    Each event is masked with the values flagged so far, in it and in the events before it
-    (the whole-report formats mask every event with every value of the session).
-    """
-
-    def __init__(self, write: Write, show_values: bool) -> None:
-        self._write = write
-        self._show_values = show_values
-        self._flagged: dict[tuple[str, str], Finding] = {}
-
-    def event(self, index: int, event: PixelEvent, findings: list[Finding]) -> None:
-        """Write one decoded event and its own findings."""
-        from pixelhelper.redact import Masker, redact_value, shown_finding
-        from pixelhelper.report import INTERNAL_FIELDS
-
-        masker = None
-        if not self._show_values:
-            for finding in findings:
-                if finding.type == "sensitive" and finding.value and not finding.carrier:
-                    self._flagged.setdefault((finding.category, finding.value), finding)
-            masker = Masker([*self._flagged.values(), *findings])
-        shown = redact_value(event.model_dump(mode="json", exclude=INTERNAL_FIELDS), masker)
-        own = [shown_finding(f.model_dump(mode="json"), masker) for f in findings]
-        self._write(dumps(event_record(index, shown, own)) + "\n")
-
-    def finish(self, report: Report) -> None:
-        """After the audit: each source, the session checks' findings, the summary."""
-        sections = dict(report.sections())
-        later = [f for f in sections["findings"] if _from_session_check(f)]
-        _write_tail(sections["sources"], later, sections, self._write)
+def write_jsonl(report: Report, write: Write) -> None:
+    """`--format jsonl`, written after the audit: each event (read back from the store one at
+    a time) with the findings of its own checks, then the sources, the session checks'
+    findings and the summary. Every record is masked with every value the whole session
+    flagged, so no event prints a value raw because it was flagged only in a later one."""
+    sections = dict(report.sections())  # `events` stays a lazy iterator over the store
+    own, later = _by_event(sections["findings"])
+    for index, event in enumerate(sections["events"]):
+        write(dumps(event_record(index, event, own.get(index, []))) + "\n")
+    _write_tail(sections["sources"], later, sections, write)

@@ -26,7 +26,9 @@ def cell(text: str, limit: int = MAX_CELL) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", text)
+    # `@name` would notify a GitHub user or team: a zero-width space after the `@`, written
+    # as an entity (as Renovate and Dependabot do), keeps it text
+    return _SPECIAL.sub(r"\\\1", text).replace("@", "@&#8203;")
 
 
 def render(report: dict[str, Any], color: bool = False) -> str:

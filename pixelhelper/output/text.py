@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
+from pixelhelper.output.bounds import bounded_report
 from pixelhelper.output.terminal import neutralise_all
 
 SEVERITY_STYLE = {
@@ -110,7 +111,7 @@ def render(
 
     Traffic text is neutralised first: no escape sequence from a page reaches the terminal.
     """
-    report = neutralise_all(report)
+    report = neutralise_all(bounded_report(report))  # rich wraps long strings superlinearly
     if width is None:
         width = shutil.get_terminal_size((120, 24)).columns if color else 120
     buffer = io.StringIO()

@@ -17,6 +17,9 @@ from pixelhelper.errors import ConfigError
 BASELINE_VERSION = 1
 
 
+MAX_BASELINE_BYTES = 256 << 20
+
+
 class BaselineError(ConfigError):
     """A baseline file that cannot be read."""
 
@@ -42,13 +45,13 @@ def write_baseline(
 
 def read_baseline(path: str | Path) -> Counter[str]:
     """Fingerprint -> how many times the baseline saw it."""
+    from pixelhelper.documents import load_json
+
     file = Path(path)
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"{file}: no such baseline file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BaselineError(f"{file}: not a pixelhelper baseline ({exc})") from None
+        document = load_json(file, "baseline", MAX_BASELINE_BYTES)
+    except ConfigError as exc:
+        raise BaselineError(str(exc)) from None
     entries = document.get("fingerprints") if isinstance(document, dict) else None
     if not isinstance(entries, dict) or document.get("version") != BASELINE_VERSION:
         raise BaselineError(f"{file}: not a pixelhelper baseline (version {BASELINE_VERSION})")

@@ -171,9 +171,9 @@ def load_policy(path: str | Path | None = None, cwd: Path | None = None) -> Poli
     cwd = cwd or Path.cwd()
     if path is not None:
         file = Path(path)
-        if not file.is_file():
+        if not file.exists():
             raise PolicyError(f"{file}: no such policy file")
-        data = _read_toml(file)
+        data = _read_toml(file)  # a directory, a FIFO or a device: a clear error there
         if file.name == "pyproject.toml":
             data = data.get("tool", {}).get("pixelhelper", {})
         return parse_policy(data, file)
@@ -188,14 +188,23 @@ def load_policy(path: str | Path | None = None, cwd: Path | None = None) -> Poli
     return Policy()
 
 
+MAX_POLICY_BYTES = 4 << 20
+
+
 def _read_toml(file: Path) -> dict[str, Any]:
+    from pixelhelper.documents import check_depth, read_text
+
     try:
-        with file.open("rb") as handle:
-            return tomllib.load(handle)
+        text = read_text(file, "policy", MAX_POLICY_BYTES)
+        data = tomllib.loads(text)
+        check_depth(data, f"{file}")
+    except ConfigError as exc:
+        raise PolicyError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{file}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{file}: cannot read the policy: {exc}") from None
+    except RecursionError:
+        raise PolicyError(f"{file}: nested too deeply to be a policy") from None
+    return data
 
 
 def parse_policy(data: Any, file: Path | None = None, prefix: str = "") -> Policy:

@@ -2,7 +2,10 @@
 
 From a capture it takes the pixel codes seen (as `allowed`) and the conversion events each
 page sent (as `[[require]]`, with the value parameters they carried), so the first check of
-the same flow passes and a later regression fails. Everything is a suggestion to edit.
+the same flow passes and a later regression fails. Everything is a suggestion to edit. Each
+entry taken from traffic is validated by the policy's own model first, and one that `check`
+would reject (a code that is no pixel code, an over-long path) is left out: `init` never
+writes a policy its own `check` refuses.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ MAX_REQUIRES = 20
 
 def starter_policy(report: dict[str, Any] | None = None) -> str:
     """The text of a starter policy (TOML with comments)."""
-    codes = [str(p.get("code")) for p in (report or {}).get("pixels") or [] if p.get("code")]
+    codes = _valid_codes(
+        [str(p.get("code")) for p in (report or {}).get("pixels") or [] if p.get("code")]
+    )
     requires = _requires(report) if report else []
     lines = [
         "# pixelhelper policy: what this site's TikTok pixel may do. `pixelhelper check` reads it",
@@ -27,7 +32,7 @@ def starter_policy(report: dict[str, Any] | None = None) -> str:
         "",
         "[pixels]",
         "# The site's own pixel codes; any other pixel is an `unexpected-pixel` finding.",
-        f"allowed = {json.dumps(codes)}" if codes else '# allowed = ["CXXXXXXXXXXXXXXXXXXX"]',
+        f"allowed = {_toml(codes)}" if codes else '# allowed = ["CXXXXXXXXXXXXXXXXXXX"]',
         "",
         "[pages]",
         "# Globs on the page URL path (`**` any depth), optionally with a host first:",
@@ -38,8 +43,8 @@ def starter_policy(report: dict[str, Any] | None = None) -> str:
     if requires:
         lines.append("# Events that must be sent on matching pages, with these parameters.")
         for page, event, params in requires:
-            lines += ["[[require]]", f"page = {json.dumps(page)}", f"event = {json.dumps(event)}",
-                      f"params = {json.dumps(params)}", ""]  # fmt: skip
+            lines += ["[[require]]", f"page = {_toml(page)}", f"event = {_toml(event)}",
+                      f"params = {_toml(params)}", ""]  # fmt: skip
     else:
         lines += ["# [[require]]", '# page = "/checkout/thanks"', '# event = "Purchase"',
                   '# params = ["value", "currency"]', ""]  # fmt: skip
@@ -83,7 +88,52 @@ def _requires(report: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
             seen[key] = params
         else:  # only what every such event carried
             seen[key] = [p for p in seen[key] if p in params]
-    return [(page, event, params) for (page, event), params in list(seen.items())[:MAX_REQUIRES]]
+    valid = [(page, event, params) for (page, event), params in seen.items()
+             if _valid_require(page, event, params)]  # fmt: skip
+    return valid[:MAX_REQUIRES]
+
+
+def _toml(value: str | list[str]) -> str:
+    """A TOML string or array of strings: JSON's form without `\\u` surrogate pairs, which
+    TOML has no place for (an emoji is written as itself)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _writable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from traffic
+        return False
+    return True
+
+
+def _valid_codes(codes: list[str]) -> list[str]:
+    from pydantic import ValidationError
+
+    from pixelhelper.policy.model import Pixels
+
+    valid = []
+    for code in dict.fromkeys(codes):
+        try:
+            checked = Pixels(allowed=[code]).allowed or []
+        except ValidationError:
+            continue
+        valid += [c for c in checked if _writable(c) and c not in valid]
+    return valid
+
+
+def _valid_require(page: str, event: str, params: list[str]) -> bool:
+    from pydantic import ValidationError
+
+    from pixelhelper.policy.model import Require
+
+    if not all(_writable(text) for text in (page, event, *params)):
+        return False
+    try:
+        Require(page=page, event=event, params=params)
+    except ValidationError:
+        return False
+    return True
 
 
 def _path(url: Any) -> str:

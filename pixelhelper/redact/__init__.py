@@ -36,6 +36,7 @@ __all__ = [
     "scrub_text",
     "shown_finding",
     "shown_page",
+    "shown_pixel",
 ]
 
 
@@ -73,6 +74,8 @@ def redact_report(report: dict[str, Any], findings: Iterable[Finding], show_valu
         out["findings"] = [shown_finding(f, masker) for f in out["findings"]]
     if isinstance(out.get("pages"), list):  # our structure; the page URL is traffic
         out["pages"] = [shown_page(p, masker) for p in out["pages"]]
+    if isinstance(out.get("pixels"), list):  # our structure; codes and identities are traffic
+        out["pixels"] = [shown_pixel(p, masker) for p in out["pixels"]]
     return out
 
 
@@ -91,7 +94,26 @@ def shown_finding(finding: Any, masker: Masker | None) -> Any:
 
 
 def shown_page(page: Any, masker: Masker | None) -> Any:
-    """A report's page entry as it may be printed (its URL is traffic)."""
-    if isinstance(page, dict) and isinstance(page.get("url"), str):
-        return {**page, "url": redact_value(page["url"], masker)}
-    return redact_value(page, masker)
+    """A report's page entry as it may be printed: its URL, its pixel codes and the other
+    pixels it names are traffic."""
+    return _values_shown(page, masker)
+
+
+def shown_pixel(pixel: Any, masker: Masker | None) -> Any:
+    """A report's pixel entry as it may be printed: a pixel code can be anything a page sent
+    (an email, once), and advanced matching quotes the identities the SDK received."""
+    return _values_shown(pixel, masker)
+
+
+def _values_shown(node: Any, masker: Masker | None) -> Any:
+    """One of our own structures as it may be printed: every string in it, keys included
+    (the live view keys a page's pixels by code), masked and scrubbed one by one. Unlike
+    `redact_value` on a payload, our key names (`code`) never withhold a value."""
+    if isinstance(node, dict):
+        return {
+            (redact_value(key, masker) if isinstance(key, str) else key): _values_shown(v, masker)
+            for key, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_values_shown(item, masker) for item in node]
+    return redact_value(node, masker)

@@ -41,9 +41,22 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _CLOUD_PREFIXES = ("x-amz-", "x_amz_", "x-goog-", "x_goog_")
 
 
-@lru_cache(maxsize=4096)
+# Every secret name holds one of these (checked in C first: a URL with a million parameters
+# asks about a million names, nearly none of them secret, and the cache cannot hold them).
+_MAYBE_SECRET = re.compile(
+    r"token|secret|pass|pwd|sig|cred|auth|bearer|jwt|key|sess|csrf|xsrf|otp|code|sid|pin"
+    r"|cookie|ticket|nonce|saml|assertion|cvv|cvc|amz|goog",
+    re.IGNORECASE,
+)
+
+
 def is_secret_name(name: str) -> bool:
     """True for a parameter, key or header name whose value is a credential."""
+    return _MAYBE_SECRET.search(name) is not None and _is_secret_name(name)
+
+
+@lru_cache(maxsize=4096)
+def _is_secret_name(name: str) -> bool:
     lowered = name.strip().lower()
     if not lowered:
         return False
@@ -77,6 +90,8 @@ _COLON_PAIR = re.compile(
     r"(?P<name>[A-Za-z_][\w\-]{0,63})(?P<sep>\s*[:=]\s*)"
     r"(?P<value>(?:(?:Bearer|Basic|Digest|Token)\s+)?[^\s\"'<>;,&]+)"
 )
+# the password of a URL's user part: scheme://user:PASSWORD@host
+_USERINFO = re.compile(r"(//[^/?#@\s:]*:)[^/?#@\s]+@")
 # bare credentials whose shape gives them away
 _SHAPES = re.compile(
     r"\b(?:Bearer|Basic|Digest|Token)\s+[A-Za-z0-9._~+/\-]{6,}=*"
@@ -136,6 +151,8 @@ def _scrub_once(text: str, lowered: str) -> str:
     if equals or "3d" in lowered:
         out = _scrub_pairs(out)
     colon = every or ":" in lowered
+    if colon and "@" in lowered and "//" in lowered:  # http://user:password@host/
+        out = _USERINFO.sub(lambda m: m.group(1) + CREDENTIAL + "@", out)
     if colon and ('"' in lowered or "'" in lowered):
         out = _JSON_PAIR.sub(_pair, out)
     if colon or equals:

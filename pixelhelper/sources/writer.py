@@ -14,7 +14,7 @@ from typing import Any
 from mitmproxy import connection, http
 from mitmproxy.io import FlowWriter
 
-from pixelhelper.files import open_private, write_text
+from pixelhelper.files import atomic_output, write_text
 
 
 def make_flow(
@@ -49,8 +49,8 @@ def make_flow(
 def write_flow_file(path: str | Path, flows: Iterable[http.HTTPFlow]) -> int:
     """Write flows to a mitmproxy flow file (0600: it holds raw traffic); return how many."""
     count = 0
-    with open_private(path) as handle:
-        writer = FlowWriter(handle)
+    with atomic_output(path, private=True) as output:
+        writer = FlowWriter(output.handle)
         for flow in flows:
             writer.add(flow)
             count += 1

@@ -42,5 +42,8 @@ def environment() -> Environment:
 
 def render(report: dict[str, Any], color: bool = False) -> str:
     """The report as one HTML document (`report["run"]`, when present, describes the run)."""
+    from pixelhelper.output.bounds import bounded_report
+
     template = environment().get_template("report.html")
-    return template.render(model=build(report, report.get("run")), nonce=secrets.token_urlsafe(18))
+    model = build(bounded_report(report), report.get("run"))
+    return template.render(model=model, nonce=secrets.token_urlsafe(18))
