@@ -209,3 +209,40 @@ def _host_and_path(url: str) -> tuple[str | None, str]:
     except ValueError:
         return None, "/"
     return host, parts.path or "/"
+
+
+MAX_FIELD_GLOB = 300
+
+
+@dataclass(frozen=True)
+class FieldGlob:
+    """A compiled glob on a finding's location (`properties.contents[*].content_name`)."""
+
+    text: str
+    pattern: Any
+
+    def matches(self, location: str | None) -> bool:
+        """Does the finding's location fall under this glob?"""
+        return location is not None and bool(self.pattern.fullmatch(location))
+
+
+@lru_cache(maxsize=256)
+def compile_field_glob(text: str) -> FieldGlob:
+    """A location glob: `*` stands for any characters but `.` (one key, or one index such as
+    `[0]`), `**` for any characters; everything else is literal (`[`, `]`, `?` included, as
+    locations use them). Raises `GlobError` saying what is wrong."""
+    if not isinstance(text, str) or not text.strip():
+        raise GlobError("a field glob must be a non-empty string")
+    if len(text) > MAX_FIELD_GLOB:
+        raise GlobError(f"a field glob is at most {MAX_FIELD_GLOB} characters")
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text.startswith("**", i):
+            while i < len(text) and text[i] == "*":
+                i += 1
+            out.append(".*")
+            continue
+        out.append("[^.]*" if text[i] == "*" else _literal(text[i]))
+        i += 1
+    return FieldGlob(text, _re2("".join(out)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +24,7 @@ from pydantic import (
 )
 
 from pixelhelper.errors import ConfigError
-from pixelhelper.policy.globs import GlobError, compile_glob
+from pixelhelper.policy.globs import GlobError, compile_field_glob, compile_glob
 from pixelhelper.severity import SEVERITIES, Severity
 
 POLICY_FILE = "pixelhelper.toml"
@@ -33,12 +34,17 @@ class PolicyError(ConfigError):
     """A policy that cannot be used: a missing file, bad TOML, an unknown key, a bad value."""
 
 
-def _glob(text: str) -> str:
-    try:
-        compile_glob(text)
-    except GlobError as exc:
-        raise ValueError(f"bad page glob {text!r}: {exc}") from None
-    return text
+def _compiles(compile_: Callable[[str], object], what: str) -> Callable[[str], str]:
+    """A validator: `text` if `compile_` accepts it, else the glob's error, named."""
+
+    def check(text: str) -> str:
+        try:
+            compile_(text)
+        except GlobError as exc:
+            raise ValueError(f"bad {what} {text!r}: {exc}") from None
+        return text
+
+    return check
 
 
 def _pixel_code(code: str) -> str:
@@ -57,13 +63,21 @@ def _known_rule(rule: str) -> str:
 
 
 def _known_category(category: str) -> str:
+    category = canonical_category(category)
     if category not in categories():
         known = ", ".join(sorted(categories()))
         raise ValueError(f"unknown category {category!r}; known: {known}")
     return category
 
 
-Glob = Annotated[str, AfterValidator(_glob)]
+def canonical_category(category: str) -> str:
+    """A category as reports write it (`card_number`); `card-number`, the spelling rule ids
+    use, and any case are accepted in a policy."""
+    return category.strip().lower().replace("-", "_")
+
+
+Glob = Annotated[str, AfterValidator(_compiles(compile_glob, "page glob"))]
+FieldGlobText = Annotated[str, AfterValidator(_compiles(compile_field_glob, "field glob"))]
 PixelCode = Annotated[str, AfterValidator(_pixel_code)]
 RuleId = Annotated[str, AfterValidator(_known_rule)]
 Category = Annotated[str, AfterValidator(_known_category)]
@@ -106,6 +120,10 @@ class Ignore(_Strict):
     rule: RuleId | None = None
     category: Category | None = None
     page: Glob | None = None
+    field: FieldGlobText | None = None
+    """A glob on the finding's location (`properties.**content_name`)."""
+    max_severity: Severity = "high"
+    """Findings above this severity are never hidden: critical ones need `"critical"` here."""
     reason: str = Field(min_length=1, max_length=1000)
     until: dt.date | None = None
 

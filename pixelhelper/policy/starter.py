@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 SKIPPED_EVENTS = {"Pageview", "PageView", "ClickButton", "Click", "Metadata", "Pf"}
-VALUE_PARAMS = ("value", "currency", "content_id", "contents")
+# The parameters TikTok documents at the event level. A singular `content_id` there is the
+# shape `content-ids-shape` tells users to change: requiring it would fail a corrected page.
+VALUE_PARAMS = ("value", "currency", "content_ids", "contents")
 MAX_REQUIRES = 20
 
 
@@ -61,6 +63,8 @@ def starter_policy(report: dict[str, Any] | None = None) -> str:
         "# [[ignore]]",
         '# rule = "custom-event"          # or category = "..."',
         '# page = "/quiz/**"              # optional',
+        '# field = "properties.**"        # optional: a glob on the finding\'s location',
+        '# max_severity = "high"          # default: critical findings are never hidden',
         '# reason = "Quiz events are reporting-only"',
         "# until = 2027-01-01",
         "",

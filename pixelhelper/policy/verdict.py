@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pixelhelper.policy import fingerprint
 from pixelhelper.policy.checks import policy_findings
-from pixelhelper.policy.globs import compile_glob
+from pixelhelper.policy.globs import compile_field_glob, compile_glob
 from pixelhelper.severity import SEVERITIES
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ class Outcome:
             "failing": self.failing,
             "ignored": self.ignored,
             "baseline": counts,
+            "against_baseline": self.baseline is not None,
             "fail_on": self.threshold,
             "file": self.source,
             "new": self.new,
@@ -115,11 +116,15 @@ def _accepted_by(item: Finding, facts: list[EventFacts], active: list[Ignore]) -
         facts[item.event].page_url if item.event is not None and item.event < len(facts) else None
     )
     for entry in active:
+        if SEVERITIES.index(item.severity) < SEVERITIES.index(entry.max_severity):
+            continue  # above what this ignore may hide
         if entry.rule is not None and entry.rule != item.rule:
             continue
         if entry.category is not None and entry.category != item.category:
             continue
         if entry.page is not None and not compile_glob(entry.page).matches(page):
+            continue
+        if entry.field is not None and not compile_field_glob(entry.field).matches(item.location):
             continue
         return entry
     return None
