@@ -59,17 +59,31 @@ class RecordSource:
         """'running', or why the source stopped."""
         return "running"
 
+    def raw(self, index: int) -> dict[str, Any] | None:
+        """The raw request of event `index` when the records did not carry it, or None."""
+        return None
+
     async def stop(self) -> None:
         """Stop delivering."""
 
 
 class StaticSource(RecordSource):
-    """Records known up front (a saved capture, a JSON report, a test)."""
+    """Records known up front (a saved capture, a JSON report, a test); `raw` reads an
+    event's raw request back from its capture file on demand."""
 
-    def __init__(self, records: list[dict[str, Any]], writer: Writer | None = None) -> None:
+    def __init__(
+        self,
+        records: list[dict[str, Any]],
+        writer: Writer | None = None,
+        raw: Callable[[int], dict[str, Any] | None] | None = None,
+    ) -> None:
         super().__init__()
         self.pending = list(records)
         self._writer = writer
+        self._raw = raw
+
+    def raw(self, index: int) -> dict[str, Any] | None:
+        return self._raw(index) if self._raw is not None else None
 
     def write(self, flow: str, report: str) -> str:
         return self._writer(flow, report) if self._writer else "nothing to write"
@@ -182,6 +196,8 @@ class PixelHelperApp(App[int]):
         self._shown: list[int] = []
         self._selected: int | None = None
         self._tree_at = 0.0
+        self._tree_stale = False
+        self._tree_visits = 0
         self.browser: Any = None
         """A Chromium started for this session (`--browser`): its exit is reported."""
 
@@ -198,13 +214,17 @@ class PixelHelperApp(App[int]):
         self._layout(event.size.width)
 
     def _layout(self, width: int) -> None:
-        """Side by side from 120 columns; stacked below that, so nothing needs cutting."""
+        """Side by side from 120 columns; stacked below that. The table lays its columns out
+        for its own width when it is resized (`EventTable.Reconfigured`)."""
         narrow = width < _WIDE
         table = self.query_one(EventTable)
         if narrow == table.narrow and table.columns:
             return
         self.screen.set_class(narrow, "narrow")
-        table.configure(narrow, width if narrow else int(width * 0.74) - 2)
+        table.configure(narrow, width - 2 if narrow else int(width * 0.74) - 4)
+        self._rebuild()
+
+    def on_event_table_reconfigured(self, message: EventTable.Reconfigured) -> None:
         self._rebuild()
 
     async def on_mount(self) -> None:
@@ -241,8 +261,14 @@ class PixelHelperApp(App[int]):
         if new_rows and not self.paused:
             self._append(new_rows)
         now = time.monotonic()
-        if (records and now - self._tree_at >= _TREE_EVERY) or self._tree_at == 0:
-            self._tree_at = now  # the tree is redrawn at most twice a second
+        self._tree_stale = self._tree_stale or bool(records)
+        new_page = len(self.model.visits) != self._tree_visits  # a new page shows at once
+        if (self._tree_stale and (new_page or now - self._tree_at >= _TREE_EVERY)) or (
+            self._tree_at == 0
+        ):
+            self._tree_visits = len(self.model.visits)
+            self._tree_at = now  # the tree is redrawn at most twice a second, and always
+            self._tree_stale = False  # catches up with what arrived meanwhile
             self.query_one(PageTree).refresh_from(self.model)
         self._status()
 
@@ -286,6 +312,8 @@ class PixelHelperApp(App[int]):
     def _show_detail(self, index: int | None) -> None:
         self._selected = index
         row = self.model.events.get(index) if index is not None else None
+        if row is not None and self.raw and row.raw is None:
+            row.raw = self.source.raw(row.index)  # a saved capture: read from its file
         self.query_one(DetailTree).show(row, raw=self.raw)
 
     def _status(self) -> None:
@@ -296,6 +324,14 @@ class PixelHelperApp(App[int]):
             index = int(message.row_key.value)
             if index != self._selected:
                 self._show_detail(index)
+
+    def on_event_table_moved(self, message: EventTable.Moved) -> None:
+        """The user moved in the table: stop following the newest event (End resumes)."""
+        if message.follow:
+            self.action_follow()
+            return
+        self.follow = False
+        self._status()
 
     def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
         self.action_open()  # Enter on a row opens it in the detail pane

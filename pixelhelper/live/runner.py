@@ -12,6 +12,7 @@ import json
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,13 @@ def _browser(config: ProxyConfig, app: PixelHelperApp, url: str | None) -> Brows
     return chromium
 
 
-def run_view_app(records: list[dict[str, Any]], report: dict[str, Any] | None) -> int:
-    """`pixelhelper view`: the same app over records made from saved captures."""
+def run_view_app(
+    records: list[dict[str, Any]],
+    report: dict[str, Any] | None,
+    raw: Callable[[int], dict[str, Any] | None] | None = None,
+) -> int:
+    """`pixelhelper view`: the same app over records made from saved captures (`raw` reads an
+    event's request back from its file for the `r` key)."""
 
     def write(_flow: str, report_path: str) -> str:
         if report is None:
@@ -82,6 +88,6 @@ def run_view_app(records: list[dict[str, Any]], report: dict[str, Any] | None) -
             return f"could not write {report_path}: {exc}"
         return f"wrote {report_path} (the captures themselves are already on disk)"
 
-    app = PixelHelperApp(StaticSource(records, write))
+    app = PixelHelperApp(StaticSource(records, write, raw))
     app.run()
     return 0

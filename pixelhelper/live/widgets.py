@@ -8,16 +8,20 @@ never as markup, so `[/]` or `[bold]...` in a button's label is shown as typed.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static, Tree
 
-from pixelhelper.live.model import KINDS, EventRow, Filter, SessionModel
+from pixelhelper.live.model import KINDS, RAW_KEPT, EventRow, Filter, SessionModel
 from pixelhelper.output.terminal import neutralise
 from pixelhelper.output.text import SEVERITY_STYLE, STATUS_STYLE
 from pixelhelper.severity import SEVERITIES
@@ -33,8 +37,8 @@ _COLLECTED = (
     "timestamp", "event_source", "test_event_code", "decode_error",
 )  # fmt: skip
 _NO_RAW = (
-    "(the raw request is not available: saved captures keep events only, and the live view "
-    "keeps the newest 500)"
+    "(the raw request is not available: a JSON report keeps decoded events only, and the live "
+    f"view keeps the raw requests of the newest {RAW_KEPT:,} events)"
 )
 _SHORT = {"critical": "CRIT", "high": "HIGH", "medium": "MED", "low": "LOW", "info": "INFO"}
 
@@ -48,15 +52,20 @@ def plain(value: Any, limit: int | None = None, style: str = "") -> Text:
     return Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
-def badges(findings: list[dict[str, Any]]) -> Text:
-    """Finding counts by severity, most severe first: `2 CRIT 1 HIGH`."""
+def badges(findings: list[dict[str, Any]], width: int | None = None) -> Text:
+    """Finding counts by severity, most severe first: `2 CRIT 1 HIGH`; where that does not fit
+    in `width`, the total and the worst: `9, 2 CRIT`."""
     counts = Counter(f.get("severity") for f in findings)
     out = Text()
     for severity in SEVERITIES:
         if counts.get(severity):
             out.append(f"{counts[severity]} {_SHORT[severity]}", SEVERITY_STYLE[severity])
             out.append(" ")
-    return out
+    if width is None or len(out.plain.rstrip()) <= width:
+        return out
+    worst = next(s for s in SEVERITIES if counts.get(s))
+    return Text.assemble(f"{len(findings)}, ", (f"{counts[worst]} {_SHORT[worst]}",
+                                                 SEVERITY_STYLE[worst]))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- pages and pixels
@@ -93,10 +102,12 @@ class PageTree(Tree[int]):
             node = self.root.add(label, data=vid, expand=current or len(model.visits) <= 6)
             for code, entry in (visit.get("pixels") or {}).items():
                 status = model.status_of(vid, code)
-                pixel = Text.assemble(("● ", STATUS_STYLE[status]), plain(code, 24, "bold"),
-                                      (f" {status.upper()}", STATUS_STYLE[status]))  # fmt: skip
-                pixel.append(f"  {len(entry.get('loads', []))}L {len(entry.get('events', []))}E",
-                             style="dim")  # fmt: skip
+                # the status first: a narrow pane cuts the end of a line, never the status
+                pixel = Text.assemble((f"● {status.upper()} ", STATUS_STYLE[status]),
+                                      plain(code, 24, "bold"))  # fmt: skip
+                loads, hits = len(entry.get("loads", [])), len(entry.get("events", []))
+                pixel.append(f"  {loads} load{'s' * (loads != 1)}, {hits} event"
+                             f"{'s' * (hits != 1)}", style="dim")  # fmt: skip
                 if entry.get("listed") and not entry.get("events"):
                     pixel.append("  listed", style="dim")
                 node.add_leaf(pixel, data=vid)
@@ -114,36 +125,125 @@ class EventTable(DataTable[Text]):
     the page and kind columns go (the pages tree and the detail pane show them) so the pixel
     code and the badges are never cut."""
 
+    class Moved(Message):
+        """The user moved the cursor (keys or mouse): following the newest event stops, or,
+        for End, resumes."""
+
+        def __init__(self, follow: bool) -> None:
+            super().__init__()
+            self.follow = follow
+
     def __init__(self) -> None:
         super().__init__(id="events", cursor_type="row", zebra_stripes=True)
         self.narrow = False
+        self._width = 0
+        self._keys: list[str] = []
+        self._widths: dict[str, int] = {}
+
+    # The table's own movement keys win over the app's bindings while it has the focus; each
+    # tells the app that the user, not new traffic, moved the cursor. Home goes to the oldest
+    # event (rows, not columns); End to the newest, and following resumes.
+    def _moved(self, move: Callable[[], None] | None, follow: bool = False) -> None:
+        if move is not None:
+            move()
+        self.post_message(self.Moved(follow))
+
+    def action_cursor_up(self) -> None:
+        self._moved(super().action_cursor_up)
+
+    def action_cursor_down(self) -> None:
+        self._moved(super().action_cursor_down)
+
+    def action_page_up(self) -> None:
+        self._moved(super().action_page_up)
+
+    def action_page_down(self) -> None:
+        self._moved(super().action_page_down)
+
+    def action_scroll_top(self) -> None:
+        self._moved(super().action_scroll_top)
+
+    def action_scroll_home(self) -> None:
+        self._moved(super().action_scroll_top)
+
+    def action_scroll_end(self) -> None:
+        self._moved(None, follow=True)
+
+    def action_scroll_bottom(self) -> None:
+        self._moved(None, follow=True)
+
+    async def on_click(self, event: events.Click) -> None:
+        self.post_message(self.Moved(False))
+
+    class Reconfigured(Message):
+        """The columns changed with the table's width: its rows must be added again."""
 
     def configure(self, narrow: bool, width: int) -> None:
-        """Lay the columns out for a table `width` cells wide."""
+        """Lay the columns out for a table `width` cells wide (`narrow`: the stacked layout)."""
         self.narrow = narrow
+        self._lay_out(width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = self.scrollable_content_region.width or event.size.width
+        if width and width != self._width:
+            self._lay_out(width)
+            self.post_message(self.Reconfigured())
+
+    def _lay_out(self, width: int) -> None:
+        """Time, page, event and the findings count always; then the pixel code, the kind and
+        the parameters as the width allows (parameters take what is left, and go first)."""
+        self._width = width
         self.clear(columns=True)
-        fixed = [("time", 8), ("pixel", 20), ("event", 12), ("findings", 14)]
-        if not narrow:
-            fixed = [("time", 8), ("page", 18), ("pixel", 20), ("event", 14), ("kind", 6),
-                     ("findings", 16)]  # fmt: skip
-        padding = 2 * (len(fixed) + 1) + 2
-        params = max(12, width - sum(w for _, w in fixed) - padding)
-        for label, size in fixed[:-1]:
-            self.add_column(label, key=label, width=size)
-        self.add_column("parameters", key="parameters", width=params)
-        self.add_column(fixed[-1][0], key=fixed[-1][0], width=fixed[-1][1])
+        room = width - 2  # the vertical scrollbar
+        widths = {"time": 8, "page": 16, "event": 14, "findings": _FINDINGS}
+        used = sum(w + 2 for w in widths.values())  # each cell is padded by one on each side
+        for key, size in (("pixel", 20), ("kind", 6)):  # the pixel code before the kind
+            if room - used - (size + 2) < _MIN_PARAMS + 2:
+                break
+            widths[key] = size
+            used += size + 2
+        params = room - used - 2
+        if params >= _MIN_PARAMS:
+            widths["parameters"] = params
+        else:  # what is left widens the page
+            widths["page"] += max(0, room - used)
+        self._keys = [k for k in _ORDER if k in widths]
+        for key in self._keys:
+            self.add_column(key, key=key, width=widths[key])
+        self._widths = widths
 
     def add_event(self, row: EventRow) -> None:
-        stamp = time.strftime("%H:%M:%S", time.localtime(row.time)) if row.time else "--:--:--"
+        stamp = clock(row)
         style = "bold red" if row.event.get("decode_error") else "cyan"
-        cells = [Text(stamp)]
-        if not self.narrow:
-            cells.append(plain(_path_of(str(row.event.get("page_url") or "")), 18))
-        cells += [plain(row.event.get("pixel_code") or "-", 20), plain(row.name, 16, style)]
-        if not self.narrow:
-            cells.append(Text(_KIND.get(row.kind, row.kind), style="dim"))
-        cells += [plain(row.params(), CELL), badges(row.findings)]
-        self.add_row(*cells, key=str(row.index))
+        widths = self._widths
+        cells = {
+            "time": lambda: Text(stamp),
+            "page": lambda: plain(_path_of(str(row.event.get("page_url") or "")), widths["page"]),
+            "pixel": lambda: plain(row.event.get("pixel_code") or "-", widths.get("pixel", 20)),
+            "event": lambda: plain(row.name, widths["event"], style),
+            "kind": lambda: Text(_KIND.get(row.kind, row.kind), style="dim"),
+            "parameters": lambda: plain(row.params(), CELL),
+            "findings": lambda: badges(row.findings, widths["findings"]),
+        }
+        self.add_row(*(cells[key]() for key in self._keys), key=str(row.index))
+
+
+_ORDER = ("time", "page", "pixel", "event", "kind", "parameters", "findings")
+_ISO_TIME = re.compile(r"T(\d\d:\d\d:\d\d)")
+
+
+def clock(row: EventRow) -> str:
+    """The event's own time as the reports print it (the payload's timestamp), else when the
+    proxy saw it: `view` and `audit` agree, and a JSON report shows times too."""
+    stamp = row.event.get("timestamp")
+    match = _ISO_TIME.search(stamp) if isinstance(stamp, str) else None
+    if match:
+        return match.group(1)
+    return time.strftime("%H:%M:%S", time.localtime(row.time)) if row.time else "--:--:--"
+
+
+_FINDINGS = 14
+_MIN_PARAMS = 10
 
 
 def _path_of(url: str) -> str:
@@ -199,9 +299,11 @@ class DetailTree(Tree[None]):
             node = findings.add(head)
             if finding.get("value"):
                 node.add_leaf(Text.assemble(("value: ", "bold"), plain(finding["value"])))
-            node.add_leaf(plain(finding.get("message", ""), None, "italic"))
+            if finding.get("outcome") in ("blocked", "redacted"):
+                node.add_leaf(Text(f"{finding['outcome']}: never reached TikTok", "bold green"))
+            self._wrapped(node, str(finding.get("message", "")), "italic")
             if finding.get("fix"):
-                node.add_leaf(Text.assemble(("fix: ", "bold green"), plain(finding["fix"])))
+                self._wrapped(node, "fix: " + str(finding["fix"]), "green")
         for title, key in (("parameters", "properties"), ("advanced matching (user)", "user"),
                            ("TikTok matching status", "signal_diagnostics"),
                            ("_inspection", "inspection"), ("cookies", "cookies"),
@@ -214,6 +316,15 @@ class DetailTree(Tree[None]):
         if event.get("payload") is not None:
             self._json(self.root.add(Text("payload as sent", style="bold green"), expand=False),
                        event["payload"])  # fmt: skip
+
+    def _wrapped(self, node: TreeNode[None], text: str, style: str) -> None:
+        """A sentence as lines that fit the pane (findings' messages and fixes are read, not
+        scrolled sideways)."""
+        import textwrap
+
+        width = max(30, (self.scrollable_content_region.width or 100) - 14)
+        for line in textwrap.wrap(neutralise(text), width, break_on_hyphens=False) or [""]:
+            node.add_leaf(Text(line, style=style))
 
     def _raw(self, row: EventRow) -> None:
         raw = row.raw or {}
@@ -308,17 +419,20 @@ class StatusBar(Static):
 HELP = """\
 keys
   up/down, j/k    move through events (stops following the newest)
+  pgup/pgdn, home move a page, to the oldest event (stop following too)
+  end, f          the newest event, and follow new ones again
+  tab, shift+tab  move the focus: events, detail pane, pages
+  left/right      scroll a wide table or detail pane sideways
   enter           open the selected event in the detail pane
   r               raw request (as captured; credentials withheld)
   /               filter by text (escape clears)
   s               minimum severity: all, info, low, medium, high, critical
   1 2 3 4 5       show/hide script, pixel, action, events_api, other
-  f               follow the newest event
   p               pause / resume the table (events are still recorded)
   c               clear the view (the recording is kept)
   w               write the session: flow file and JSON report
   ?               this help
-  q, ctrl+c       quit and print the session report
+  q, ctrl+c       quit (live: the proxy stops and prints the session report)
 """
 
 

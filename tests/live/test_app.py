@@ -200,3 +200,70 @@ async def test_no_raw_email_on_screen(size):
         await pilot.pause(0.3)
         assert "jane.doe@example.com" not in app.export_screenshot()
         assert "jane.doe%40example.com" not in app.export_screenshot()
+
+
+async def test_moving_with_the_tables_own_keys_stops_following_until_end():
+    """Up/down are the table's own bindings while it has the focus: they must stop following
+    too, so new traffic does not move the selection away from the row being read."""
+    records = _records(_example())
+    events = [r for r in records if r["type"] == "event"]
+    first = [r for r in records if r["type"] != "event"] + events[:4]
+    source = StaticSource(first)
+    app = PixelHelperApp(source)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause(0.3)
+        table = app.query_one(EventTable)
+        assert app.follow and table.cursor_row == 3
+        await pilot.press("up", "up")
+        await pilot.pause(0.1)
+        assert not app.follow and table.cursor_row == 1
+        assert "following" not in str(app.query_one(StatusBar).render())
+        source.pending.extend(events[4:])  # new traffic arrives
+        await pilot.pause(0.4)
+        assert table.cursor_row == 1 and not app.follow
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        assert app.follow and table.cursor_row == len(events) - 1
+
+
+async def test_r_over_a_saved_capture_reads_the_raw_request_from_the_file():
+    from pixelhelper.live.rawrequests import raw_loader
+
+    result = _example()
+    app = PixelHelperApp(StaticSource(_records(result), raw=raw_loader(result, False)))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        text = _detail_text(app)
+        assert "not available" not in text
+        assert "POST https://business-api.tiktok.com/open_api/v1.3/event/track/" in text
+        assert "Access-Token: <redacted credential>" in text  # credentials withheld
+        assert "jane.doe@example.com" not in text  # values masked like reports
+
+
+async def test_r_over_a_json_report_says_why_there_is_no_raw_request():
+    report = build_report(_example())
+    app = PixelHelperApp(StaticSource(records_from_report(report)))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        text = _detail_text(app)
+        assert "JSON report keeps decoded events only" in text and "500 events" in text
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 140, 160, 200])
+async def test_the_table_fits_time_page_event_and_findings_at_every_width(width):
+    app = PixelHelperApp(StaticSource(_records(_example())))
+    async with app.run_test(size=(width, 40)) as pilot:
+        await pilot.pause(0.3)
+        table = app.query_one(EventTable)
+        keys = [str(key.value) for key in table.columns]
+        assert {"time", "page", "event", "findings"} <= set(keys)
+        used = sum(column.get_render_width(table) for column in table.columns.values())
+        assert used <= table.scrollable_content_region.width, (width, keys)
+        if width >= 140:
+            assert "pixel" in keys
+        badges_shown = [str(cell) for cell in table.get_column("findings")]
+        assert any("CRIT" in cell for cell in badges_shown)  # never cut to `2 CR`
