@@ -22,10 +22,10 @@ def main() -> int:
     out.parent.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         report = Path(work) / "report.html"
-        subprocess.run(
-            [sys.executable, "-m", "pixelhelper.cli", "audit", str(HERE / "shop-session.flow"),
+        subprocess.run(  # from the repository's root: the report names examples/shop-session.flow
+            [sys.executable, "-m", "pixelhelper.cli", "audit", "examples/shop-session.flow",
              "--format", "html", "--output", str(report)],
-            check=False,
+            check=False, cwd=HERE.parent,
         )  # fmt: skip
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])

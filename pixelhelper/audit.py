@@ -164,6 +164,8 @@ def audit_paths(
         if error:
             stats.errors.append(error)
             continue
+        if path.suffix.lower() == ".json" and add_report(audit, path, stats):
+            continue
         meter.current, meter.position = stats, 0
         for request in read_requests(path, stats, fast=fast, meter=meter):
             audit.add_request(request, stats)
@@ -173,6 +175,41 @@ def audit_paths(
         meter.done += _size(path)
         meter.position = 0
     return audit.finish()
+
+
+def add_report(audit: Audit, path: Path, stats: SourceStats) -> bool:
+    """Record the events of a pixelhelper JSON report with the findings it holds for each
+    (a report keeps no raw request to inspect again; its values are as it printed them).
+    The session checks run again over them in `finish`. False if `path` is no report."""
+    from pixelhelper.errors import ConfigError
+    from pixelhelper.inspect import all_rules
+    from pixelhelper.models import Finding, PixelEvent
+    from pixelhelper.reportfile import looks_like_report, read_report
+
+    try:
+        if not looks_like_report(path):
+            return False
+        document = read_report(path)
+    except ConfigError as exc:
+        stats.errors.append(str(exc))
+        return True
+    if document is None:
+        return False
+    fields = set(Finding.model_fields)
+    rules = all_rules()
+    again = {r.id for r in rules.values() if r.scope == "session" or r.level == "policy"}
+    own: dict[int, list[Finding]] = {}
+    for item in document.get("findings") or []:
+        number = item.get("event")
+        if isinstance(number, int) and item.get("rule") not in again:  # those run again
+            own.setdefault(number, []).append(
+                Finding.model_validate({k: v for k, v in item.items() if k in fields})
+            )
+    for number, item in enumerate(document.get("events") or []):
+        stats.flows += 1
+        stats.pixel_requests += 1
+        audit.record([(PixelEvent.model_validate(item), own.get(number, []))])
+    return True
 
 
 def capture_bytes(paths: Iterable[str | Path]) -> int:

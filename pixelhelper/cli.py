@@ -97,7 +97,13 @@ def _add_engine_options(parser: argparse.ArgumentParser, what: str) -> None:
     )  # fmt: skip
 
 
-def _add_verbose(parser: argparse.ArgumentParser) -> None:
+def _add_verbose(parser: argparse.ArgumentParser, check: bool = False) -> None:
+    if check:
+        parser.add_argument(
+            "--verbose", "-v", action="count", default=0,
+            help="text format: the whole audit before the verdict (-vv: every event in full)",
+        )  # fmt: skip
+        return
     parser.add_argument(
         "--verbose", "-v", action="store_true",
         help="text format: every event in full, each finding with its message",
@@ -156,12 +162,15 @@ def _parser() -> argparse.ArgumentParser:
     live.add_argument(
         "--browser", action="store_true", help="launch Chromium with a fresh profile on the proxy"
     )
-    live.add_argument("--open", metavar="URL", help="with --browser: the page to open first")
+    live.add_argument(
+        "--open", metavar="URL", help="launch Chromium (as --browser does) on this page"
+    )
     live.add_argument("--report", metavar="FILE", help="on exit, write the JSON report to FILE")
     live.add_argument(
         "--view", choices=["auto", "app", "live", "lines", "none"], default="auto",
-        help="the interactive app on a terminal (auto; also 'app' or 'live'), one line per "
-        "event (lines, the default when stdout is not a terminal), or none",
+        help="the interactive app when stdin, stdout and stderr are a terminal (auto; 'app' "
+        "forces it, 'live' is another name for it), one line per event (lines, the default "
+        "otherwise), or none",
     )  # fmt: skip
     live.add_argument(
         "--set", dest="mitm_set", action="append", default=[], metavar="NAME=VALUE",
@@ -184,7 +193,11 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--wait", type=float, default=2.0, metavar="SECONDS", help="time to wait on each page"
     )
-    scan.add_argument("--timeout", type=float, default=30.0, help="page load timeout (s)")
+    scan.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS",
+        help="how long one page may take to load (default 30; in crawl, --timeout bounds a "
+        "whole site)",
+    )  # fmt: skip
     scan.add_argument("--chromium", metavar="PATH", default=None, help="Chromium executable")
     scan.add_argument("--port", type=int, default=0, help="proxy port (default: a free one)")
     _add_proxy_options(scan)
@@ -231,7 +244,7 @@ def _parser() -> argparse.ArgumentParser:
         help="output format",
     )  # fmt: skip
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
-    _add_verbose(check)
+    _add_verbose(check, check=True)
     _add_inspect_options(check)
 
     init = commands.add_parser(
@@ -290,7 +303,8 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=60.0,
         metavar="S",
-        help="bound on a whole site, in seconds (default 60)",
+        help="how long one whole site may take, all its pages together, in seconds (default "
+        "60; in scan, --timeout is per page)",
     )
     crawl.add_argument(
         "--wait",
@@ -526,9 +540,13 @@ def _proxy_config(args: argparse.Namespace, port: int) -> ProxyConfig:
 
 
 def _wants_app(view: str) -> bool:
+    """The interactive app draws on stderr (Textual's way) and reads keys from stdin: by
+    default only when stdin, stdout and stderr are all a terminal (`2>live.log` would draw
+    the whole app into the file and leave the terminal blank)."""
     if view in ("app", "live"):
         return True
-    return view == "auto" and sys.stdout.isatty() and sys.stdin.isatty()
+    streams = (sys.stdin, sys.stdout, sys.stderr)
+    return view == "auto" and all(stream.isatty() for stream in streams)
 
 
 def run_live(args: argparse.Namespace) -> int:
@@ -538,13 +556,14 @@ def run_live(args: argparse.Namespace) -> int:
     config = _proxy_config(args, args.port)
     config.report = _checked(args.report, "--report")
     config.extra = proxy.run_args(args.mitm_set)
+    browser = args.browser or bool(args.open)  # --open names the page of a browser
     if _wants_app(args.view):
         from pixelhelper.live.runner import run_live_app
 
-        code = run_live_app(config, browser=args.browser, url=args.open)
+        code = run_live_app(config, browser=browser, url=args.open)
     else:
         config.view = "lines" if args.view == "auto" else args.view
-        code = proxy.run_live(config, browser=args.browser, url=args.open)
+        code = proxy.run_live(config, browser=browser, url=args.open)
     if code != 0:
         say(f"the proxy stopped with exit code {code}")
         return EXIT_ERROR
@@ -594,7 +613,11 @@ def run_view(args: argparse.Namespace) -> int:
     result = _audited(args)
     _say_errors(result)
     report = build_report(result, show_values=args.show_values)
-    run_view_app(records_from_result(result, args.show_values), report)
+    from pixelhelper.live.rawrequests import raw_loader
+
+    run_view_app(
+        records_from_result(result, args.show_values), report, raw_loader(result, args.show_values)
+    )
     return EXIT_ERROR if result.has_errors else EXIT_OK
 
 
@@ -626,7 +649,11 @@ def run_check(args: argparse.Namespace) -> int:
         from pixelhelper.output import checktext, text
 
         color = not args.output and sys.stdout.isatty()
-        rendered = text.render(report, color, verbose=args.verbose) + checktext.render(report)
+        width = _text_width(args.output)
+        verdict = checktext.render(report, width)
+        if args.verbose:  # the whole audit first (-vv: every event in full)
+            verdict = text.render(report, color, verbose=args.verbose > 1) + verdict
+        rendered = verdict
     else:
         rendered = fmt.renderer()(report, False)
     _write(rendered, args.output, private=args.show_values)
@@ -636,6 +663,15 @@ def run_check(args: argparse.Namespace) -> int:
     if outcome.verdict == "fail" and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _text_width(output: str | None) -> int:
+    """Where plain text is wrapped: the terminal's width on a terminal, else 100."""
+    import shutil
+
+    if not output and sys.stdout.isatty():
+        return max(40, shutil.get_terminal_size((100, 24)).columns - 1)
+    return 100
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -738,12 +774,20 @@ def run_crawl(args: argparse.Namespace) -> int:
            "known_identities": str(Path(args.known_identities).resolve())
            if args.known_identities else None,
            "work_root": str(work_root) if work_root else None}  # fmt: skip
+    from pixelhelper.crawl.store import RESULTS, Results
+
+    earlier = len(sites) - len(Results(out).pending(sites, args.retry_errors))
     try:
         with (
             open_client(args.workers, args.scheduler, say) as client,
             crawl_progress(len(sites), say) as on_row,
         ):
             results = crawl(client, sites, out, job, retry_errors=args.retry_errors, on_row=on_row)
+    except KeyboardInterrupt:
+        done = len([s for s in sites if Results(out).row_of(s) is not None])
+        say(f"interrupted: {done} of {len(sites)} site(s) have a row in {out / RESULTS}; run "
+            "the same command again to go on where it stopped")  # fmt: skip
+        return 130
     finally:
         if work_root is not None:
             import shutil
@@ -751,6 +795,7 @@ def run_crawl(args: argparse.Namespace) -> int:
             shutil.rmtree(work_root, ignore_errors=True)
     rows = [row for row in map(results.row_of, sites) if row is not None]
     summary = summarise(rows, out)
+    summary["earlier"] = earlier
     files.write_stdout(render_json(summary) if args.format == "json" else render_text(summary))
     if args.fail_on:
         worst = worst_severity(rows, out)
@@ -775,20 +820,35 @@ def _crawl_dir(path: str) -> Path:
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    """`pixelhelper rules [RULE_ID]`."""
+    """`pixelhelper rules [RULE_ID]`: wrapped at word boundaries to the terminal's width."""
+    import shutil
+    import textwrap
+
     from pixelhelper.inspect import all_rules
 
     registry = all_rules()
+    width = max(40, shutil.get_terminal_size((100, 24)).columns - 1)
     if args.rule_id:
         rule = registry.get(args.rule_id)
         if rule is None:
             say(f"unknown rule {args.rule_id!r}; see `pixelhelper rules`")
             return EXIT_ERROR
-        print(f"{rule.id}  ({rule.severity}, {rule.level} level)\n{rule.summary}\n\n{rule.help}")
+        paragraphs = [" ".join(p.split()) for p in rule.help.split("\n\n")]
+        print(f"{rule.id}  ({rule.severity} at most, {rule.level} level)")
+        print(textwrap.fill(rule.summary, width))
+        for paragraph in paragraphs:
+            text = textwrap.fill(paragraph, width, break_long_words=False, break_on_hyphens=False)
+            print("\n" + text)
         return EXIT_OK
-    width = max(len(rule_id) for rule_id in registry)
+    id_width = max(len(rule_id) for rule_id in registry)
+    indent = " " * (id_width + 12)
     for rule in registry.values():
-        print(f"{rule.id:{width}}  {rule.severity:8}  {rule.summary}")
+        head = f"{rule.id:{id_width}}  {rule.severity:8}  "
+        print(textwrap.fill(rule.summary, width, initial_indent=head, subsequent_indent=indent,
+                            break_long_words=False, break_on_hyphens=False))  # fmt: skip
+    print(textwrap.fill("The severity listed is the most a rule gives: a finding's own depends "
+                        "on where the value was found (`pixelhelper rules RULE_ID` says how).",
+                        width))  # fmt: skip
     return EXIT_OK
 
 

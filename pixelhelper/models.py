@@ -235,3 +235,6 @@ class Finding(BaseModel):
     pixel_code: str | None = None
     carrier: str | None = Field(default=None, exclude=True)
     """The whole field text the value was found in (for masking encoded copies); never output."""
+    outcome: Literal["sent", "blocked", "redacted"] = "sent"
+    """What became of the value: sent to TikTok, or kept from it by the proxy's block or
+    redact mode (the finding's message then says so)."""

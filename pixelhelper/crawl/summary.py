@@ -50,8 +50,10 @@ def summarise(rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
 
 
 def render_text(summary: dict[str, Any]) -> str:
+    earlier = int(summary.get("earlier") or 0)
+    resumed = f" ({earlier} of them from an earlier run, not visited again)" if earlier else ""
     lines = [
-        f"crawled {summary['sites']} site(s) into {summary['out']}: {summary['ok']} ok, "
+        f"crawled {summary['sites']} site(s) into {summary['out']}{resumed}: {summary['ok']} ok, "
         f"{summary['sites'] - summary['ok']} error(s)",
         f"  with a TikTok pixel: {summary['with_pixel']} ({summary['events']} pixel events)",
     ]

@@ -165,12 +165,15 @@ def browser_event(base: Fields, element: Any, index: int | None) -> PixelEvent:
     page = ctx.page if ctx else None
     pixel = ctx.pixel if ctx else None
     code = (pixel.code if pixel else None) or payload.pixel_code or base["pixel_code"]
+    all_codes = codes(code, pixel.codes if pixel else None)
     page_url = _maybe_unquote(page.url if page else None)
     library = ctx.library if ctx else None
     return event(
         base,
-        pixel_code=code,
-        pixel_codes=codes(code, pixel.codes if pixel else None),
+        # a hit that names its pixels only in `codes` (an auto-collected /act) belongs to the
+        # first of them, like one with a `code`
+        pixel_code=code or (all_codes[0] if all_codes else None),
+        pixel_codes=all_codes,
         event=payload.event if payload.action is None else payload.action,
         event_id=payload.event_id,
         message_id=payload.message_id,

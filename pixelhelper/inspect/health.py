@@ -50,7 +50,7 @@ class Term:
     excluded: bool = False
 
 
-_SPECIAL_TABLES = ("context", "exclude", "site_context", "sites")
+_SPECIAL_TABLES = ("context", "exclude", "site_context", "sites", "host_context")
 _HOST_MIN = 6
 # A site in these areas (an insurer, an exchange, a clinic finder) makes its appointment,
 # intake and product words health information, but its name alone reveals no condition.
@@ -114,6 +114,10 @@ class Lexicon:
                     squeezed.setdefault(
                         joined, (" ".join(phrase), term.subcategory, term.context_only)
                     )
+        for word in data.get("host_context", {}).get("words", []):  # a provider, by its name
+            joined = "".join(tokens(str(word)))
+            if len(joined) >= _HOST_MIN - 1:
+                squeezed.setdefault(joined, (str(word), "care_seeking", True))
         self._squeezed = sorted(squeezed.items(), key=lambda item: len(item[0]), reverse=True)
 
     def site(self, host: str, registered: str, name: str) -> SiteFacts:

@@ -513,6 +513,7 @@ class PixelHelper:
         with self.state.lock:
             result = self.state.audit.finish()
             report = build_report(result, show_values=self.state.settings.show_values)
+        report["run"] = {"command": "live", "mode": self.state.settings.mode}
         if ctx.options.pixelhelper_summary_file:  # the app prints it once its screen is gone
             try:
                 write_text(
@@ -750,8 +751,9 @@ class PixelHelper:
             return
         captured = request_from_flow(flow, "live", state.flows_seen - 1)
         redact = mode == "redact" and flow.response is None
+        observe = mode == "observe"
         indices, lines, outcome = await self._offload(
-            self._inspect, state, captured, redact, len(captured.body)
+            self._inspect, state, captured, redact, observe, len(captured.body)
         )
         meta["events"] = indices
         if outcome is not None and outcome.blocked:
@@ -772,6 +774,8 @@ class PixelHelper:
             "block" if flow.response is not None else mode,
             outcome.stripped if outcome is not None and outcome.changed else (),
         )
+        if not observe:  # the lines say what the mode did with the values
+            lines = self._lines(state, indices)
         self._print(lines)
         if self._stream is not None:
             await self._offload(
@@ -779,10 +783,11 @@ class PixelHelper:
             )
 
     def _inspect(
-        self, state: LiveState, captured: CapturedRequest, redact: bool
+        self, state: LiveState, captured: CapturedRequest, redact: bool, lines: bool = True
     ) -> tuple[list[int], list[str], Outcome | None]:
         """All the CPU work for one request (decode, inspect, record, redact, format the
-        lines), in one call that can run off the event loop."""
+        lines unless the mode rewords the findings first), in one call that can run off the
+        event loop."""
         with paused_gc():
             prepared = state.prepare(captured)
             indices = state.record(prepared)
@@ -791,7 +796,7 @@ class PixelHelper:
             findings = [f for _event, found in prepared for f in found]
             decode_failed = any(event.decode_error for event, _found in prepared)
             outcome = redact_request(captured, findings, decode_failed, state.audit.inspector)
-        return indices, self._lines(state, indices), outcome
+        return indices, self._lines(state, indices) if lines else [], outcome
 
     def _lines(self, state: LiveState, indices: list[int]) -> list[str]:
         """The `lines` view's line per event (none in the other views)."""

@@ -18,6 +18,7 @@ from pixelhelper.capture import CapturedRequest
 from pixelhelper.decode import BodyError, body_text, decode
 from pixelhelper.decode.payload import loads
 from pixelhelper.redact import Masker
+from pixelhelper.wording import reword
 
 if TYPE_CHECKING:
     from pixelhelper.inspect import Inspector
@@ -25,25 +26,27 @@ if TYPE_CHECKING:
 
 REDACTED = "REDACTED"
 _REWRITTEN_HEADERS = ("referer", "origin")
-_SENT = " sent to TikTok"
-_RECEIVES = "; TikTok receives it in plain text"
 
 
 def reword_for_mode(findings: Sequence[Finding], mode: str, stripped: Sequence[str]) -> None:
-    """Make sensitive findings say what happened to the value: in block mode TikTok never got
-    it; in redact mode the values listed in `stripped` were removed before forwarding. A
-    finding must not claim "TikTok receives it in plain text" for a value that never left."""
+    """Make findings say what happened to the value: in block mode the request never reached
+    TikTok; in redact mode the values listed in `stripped` were removed before forwarding. A
+    finding must not claim "sent to TikTok" or "TikTok receives it in plain text" for a value
+    that never left: its `outcome` and its message say so (every report, view and format)."""
     for finding in findings:
-        if finding.type != "sensitive" or " mode " in finding.message:
-            continue
+        if finding.outcome != "sent":
+            continue  # reworded already
         if mode == "block":
-            how = "block mode kept it from TikTok"
+            outcome = "blocked"
         elif mode == "redact" and f"{finding.category} at {finding.location}" in stripped:
-            how = "redact mode removed it before the request was forwarded"
+            outcome = "redacted"
         else:
             continue
-        message = finding.message.replace(_RECEIVES, "")
-        finding.message = message.replace(_SENT, f" in a request to TikTok ({how})", 1)
+        # assigned in place (not through pydantic's __setattr__, which would add the name to
+        # the fields set findings share, see store.FindingCompactor)
+        finding.__dict__["outcome"] = outcome
+        if finding.type == "sensitive":
+            finding.message = reword(finding.message, outcome)
 
 
 @dataclass

@@ -103,7 +103,13 @@ def event_line(state: LiveState, index: int) -> str:
         {
             "events": [_line_fields(raw)],
             "findings": [
-                {"severity": f.severity, "rule": f.rule, "location": f.location} for f in named
+                {
+                    "severity": f.severity,
+                    "rule": f.rule,
+                    "location": f.location,
+                    "outcome": f.outcome,
+                }
+                for f in named
             ],  # fmt: skip
         },
         relevant,
@@ -120,7 +126,11 @@ def event_line(state: LiveState, index: int) -> str:
         line += f"  DECODE ERROR: {event['decode_error']}"
     counts = Counter(f.severity for f in findings)
     summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts.get(s)) or "no findings"
-    listed = "; ".join(f"{f['severity'].upper()} {f['rule']} {f['location']}" for f in shown_named)
+    listed = "; ".join(
+        f"{f['severity'].upper()} {f['rule']} {f['location']}"
+        + (f" [{f['outcome']}: never reached TikTok]" if f.get("outcome") != "sent" else "")
+        for f in shown_named
+    )
     if len(ranked) > _LINE_FINDINGS:
         listed += f"; +{len(ranked) - _LINE_FINDINGS} more"
     return f"{line}  [{summary}]" + (f"  {listed}" if listed else "")

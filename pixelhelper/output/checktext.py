@@ -1,14 +1,17 @@
-"""The verdict section that `pixelhelper check` prints after the text report."""
+"""What `pixelhelper check` prints: a one-line count, the verdict, and each failing finding
+(page, pixel, event, field, value), wrapped at word boundaries with a hanging indent. The whole
+audit comes before it only with `--verbose`."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from pixelhelper.output.findings import rows, verdict
 from pixelhelper.output.terminal import neutralise
 
 
-def render(report: dict[str, Any]) -> str:
+def render(report: dict[str, Any], width: int = 100) -> str:
     """Plain text: the verdict, the failing findings (page, pixel, event, field), the rest."""
     found = rows(report)
     policy = report.get("policy") or {}
@@ -16,7 +19,12 @@ def render(report: dict[str, Any]) -> str:
     outcome = verdict(report).upper()
     source = policy.get("file") or "the default policy"
     threshold = policy.get("fail_on")
-    lines = ["", f"Policy ({neutralise(str(source))}, fail on {threshold}): {outcome}"]
+    sources = report.get("sources") or []
+    lines = [
+        f"pixelhelper check  {len(sources)} source(s), {len(report.get('events') or [])} "
+        f"event(s), {len(found)} finding(s)",
+        f"Policy ({neutralise(str(source))}, fail on {threshold}): {outcome}",
+    ]
     baseline = policy.get("baseline") or {}
     if baseline.get("unchanged") or baseline.get("fixed"):
         lines.append(f"  baseline: {baseline.get('new', 0)} new, {baseline.get('unchanged', 0)} "
@@ -35,4 +43,15 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"  {len(ignored)} finding(s) accepted by [[ignore]] entries")
     passing = len(found) - len(failing) - len(ignored)
     lines.append(f"  {len(failing)} failing, {len(ignored)} accepted, {passing} below the bar")
-    return "\n".join(neutralise(line) for line in lines) + "\n"
+    return "\n".join(_wrapped(neutralise(line), width) for line in lines) + "\n"
+
+
+def _wrapped(line: str, width: int) -> str:
+    """A line wrapped at word boundaries, its continuation under the text it continues."""
+    if len(line) <= width:
+        return line
+    stripped = line.lstrip(" ")
+    indent = " " * (len(line) - len(stripped))
+    hanging = indent + ("     " if stripped.startswith("FAIL ") else "  ")
+    return textwrap.fill(stripped, width, initial_indent=indent, subsequent_indent=hanging,
+                         break_long_words=False, break_on_hyphens=False)  # fmt: skip

@@ -37,6 +37,8 @@ class Row:
     ignored: bool
     new: bool
     reason: str | None
+    outcome: str = "sent"
+    """sent, or blocked / redacted by the proxy (the value never reached TikTok)."""
 
 
 def rows(report: dict[str, Any]) -> list[Row]:
@@ -72,9 +74,13 @@ def rows(report: dict[str, Any]) -> list[Row]:
                 ignored=index in ignored,
                 new=new is None or index in new,
                 reason=_shown("reason", reason) if isinstance(reason, str) else None,
+                outcome=item.get("outcome") if item.get("outcome") in OUTCOMES else "sent",
             )
         )
     return out
+
+
+OUTCOMES = ("sent", "blocked", "redacted")
 
 
 def _shown(field: str, value: Any) -> str:

@@ -55,7 +55,7 @@ def render(report: dict[str, Any], color: bool = False) -> str:
     if errors:
         lines += ["**Unreadable input:** " + "; ".join(cell(e) for e in errors[:5]), ""]
     if failing:
-        lines += _table("Failing findings", failing)
+        lines += _table("Failing findings", failing, bool(policy.get("against_baseline")))
     ignored = [row for row in found if row.ignored]
     if ignored:
         lines.append(f"{len(ignored)} finding(s) accepted by the policy's `[[ignore]]` entries.")
@@ -70,11 +70,12 @@ def _counts(found: list[Row]) -> str:
     return f"By severity: {by_severity or 'none'}. By category: {by_category or 'none'}."
 
 
-def _table(title: str, found: list[Row]) -> list[str]:
+def _table(title: str, found: list[Row], baseline: bool) -> list[str]:
+    """The rows; `(new)` marks a finding the baseline does not hold (only with a baseline)."""
     lines = [f"### {title}", "", "| severity | rule | page | pixel | event | field | value |",
              "|---|---|---|---|---|---|---|"]  # fmt: skip
     for row in found[:MAX_ROWS]:
-        new = " (new)" if row.new else ""
+        new = " (new)" if baseline and row.new else ""
         lines.append(
             f"| {row.severity}{new} | {cell(row.rule)} | {cell(row.page or '-', 100)} | "
             f"{cell(row.pixel or '-')} | {cell(row.event or '-')} | {cell(row.location or '-')} "

@@ -29,6 +29,18 @@ _RED = {"critical", "high"}
 _AMBER = {"medium", "low"}
 
 
+def headline(report: dict[str, Any]) -> tuple[str, str]:
+    """The report's first line: what made it (`pixelhelper audit`, `pixelhelper live`) and
+    what it holds (a live session reads no capture file: no source count)."""
+    command = str((report.get("run") or {}).get("command") or "audit")
+    summary = report["summary"]
+    counts = [f"{summary['events']} event(s)", f"{len(report['pixels'])} pixel(s)",
+              f"{len(report['findings'])} finding(s)"]  # fmt: skip
+    if report["sources"] or command != "live":
+        counts.insert(0, f"{len(report['sources'])} source(s)")
+    return f"pixelhelper {command}", "  " + ", ".join(counts)
+
+
 def pixel_status(severities: Sequence[str], decode_errors: int = 0) -> str:
     """green / amber / red, like the extension's icon: red for errors, amber for warnings."""
     if decode_errors or _RED & set(severities):

@@ -28,11 +28,13 @@ from rich.text import Text
 from pixelhelper.output.text import (
     SEVERITY_STYLE,
     STATUS_STYLE,
+    headline,
     matching_lines,
     matching_summary,
     pixel_status,
 )
 from pixelhelper.severity import SEVERITIES
+from pixelhelper.wording import kept_text
 
 CONTEXT_KEYS = (
     "user_agent",
@@ -113,14 +115,8 @@ def renderables(report: dict[str, Any]) -> Iterator[RenderableType]:
 
 
 def _header(report: dict[str, Any]) -> Iterator[RenderableType]:
-    summary = report["summary"]
-    yield _line(
-        0,
-        ("pixelhelper audit", "bold"),
-        f"  {len(report['sources'])} source(s), {summary['events']} event(s), "
-        f"{len(report['pixels'])} pixel(s), {len(report['findings'])} finding(s)",
-        wrap=True,
-    )
+    title, counts = headline(report)
+    yield _line(0, (title, "bold"), counts, wrap=True)
     for source in report["sources"]:
         yield _line(
             2,
@@ -187,19 +183,20 @@ def _summary(
 
 
 def _by_rule(report: dict[str, Any]) -> Iterator[RenderableType]:
+    """One line per rule and severity (a rule's findings can differ in severity: a health term
+    on a clicked button is critical, in a page title high), worst first."""
     events = report["events"]
-    rules: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for finding in report["findings"]:
-        rules[finding["rule"]].append(finding)
-    if not rules:
+        groups[(finding["rule"], finding["severity"])].append(finding)
+    if not groups:
         yield _line(2, ("findings: none", "bold green"))
         return
     yield _line(2, ("findings by rule:", "bold"))
-    width = max(len(rule) for rule in rules)
-    order = sorted(rules, key=lambda r: (min(SEVERITIES.index(f["severity"]) for f in rules[r]), r))
-    for rule in order:
-        found = rules[rule]
-        worst = min((f["severity"] for f in found), key=SEVERITIES.index)
+    width = max(len(rule) for rule, _severity in groups)
+    order = sorted(groups, key=lambda key: (SEVERITIES.index(key[1]), key[0]))
+    for rule, severity in order:
+        found = groups[(rule, severity)]
         pages = []
         for finding in found:
             index = finding.get("event")
@@ -212,10 +209,11 @@ def _by_rule(report: dict[str, Any]) -> Iterator[RenderableType]:
             where += f" (+{len(pages) - MAX_PAGES_LISTED} more)"
         yield _line(
             4,
-            (f"{worst.upper():8}", SEVERITY_STYLE.get(worst, "")),
+            (f"{severity.upper():8}", SEVERITY_STYLE.get(severity, "")),
             (f" {rule:{width}}", "bold"),
             f"  x{len(found):<3}",
             f" on {where}" if where else "",
+            wrap=True,
         )
 
 
@@ -358,7 +356,9 @@ def _finding_line(indent: int, finding: dict[str, Any]) -> RenderableType:
     ]
     if finding.get("value"):
         parts.append((f" = {_cut(as_json(finding['value']), MAX_VALUE)}", "magenta"))
-    return _line(indent, *parts)
+    if finding.get("outcome") in ("blocked", "redacted"):
+        parts.append((f"  [{finding['outcome']}: never reached TikTok]", "bold green"))
+    return _line(indent, *parts, wrap=True)  # the value is what matters: never cut off
 
 
 def _explanations(report: dict[str, Any]) -> Iterator[RenderableType]:
@@ -371,6 +371,7 @@ def _explanations(report: dict[str, Any]) -> Iterator[RenderableType]:
         return
     yield Text("")
     yield _line(0, ("Findings", "bold underline"))
+    fixes: dict[str, str] = {}  # a fix paragraph already printed -> the rule it came with
     for rule_id in sorted(fired, key=lambda r: (SEVERITIES.index(_worst(report, r)), r)):
         rule = registry.get(rule_id)
         worst = _worst(report, rule_id)
@@ -379,18 +380,40 @@ def _explanations(report: dict[str, Any]) -> Iterator[RenderableType]:
             (f"{worst.upper():8}", SEVERITY_STYLE.get(worst, "")),
             (f" {rule_id}", "bold"),
             f"  x{fired[rule_id]}",
-            f"  {rule.summary}" if rule else "",
+            f"  {kept_text(rule.summary) if _all_kept(report, rule_id) else rule.summary}"
+            if rule
+            else "",
             wrap=True,
         )
         if rule is None:
             yield head
             continue
+        kept = sum(1 for f in report["findings"] if f["rule"] == rule_id and _kept(f))
         why, _, rest = rule.help.partition("\n\n")
+        if kept == fired[rule_id]:  # none of them reached TikTok: say nothing that claims so
+            why = kept_text(why)
         fix = next((p for p in rest.split("\n\n") if p.startswith("Fix:")), "")
         body = [Text(" ".join(why.split()), style="italic")]
-        if fix:
-            body.append(Text(" ".join(fix.split())))
+        if kept:
+            whole = "All of these were" if kept == fired[rule_id] else f"{kept} of these were"
+            body.append(Text(f"{whole} blocked or redacted by the proxy: they never reached "
+                             "TikTok.", style="bold green"))  # fmt: skip
+        fix = " ".join(fix.split())
+        if fix and fix in fixes:  # the sensitive rules share one fix: printed once
+            body.append(Text(f"Fix: as for {fixes[fix]} above."))
+        elif fix:
+            fixes[fix] = rule_id
+            body.append(Text(fix))
         yield Group(head, Padding(Group(*body), (0, 0, 0, 11), expand=False))
+
+
+def _all_kept(report: dict[str, Any], rule: str) -> bool:
+    return all(_kept(f) for f in report["findings"] if f["rule"] == rule)
+
+
+def _kept(finding: dict[str, Any]) -> bool:
+    """Was the finding's value kept from TikTok (block or redact mode)?"""
+    return finding.get("outcome") in ("blocked", "redacted")
 
 
 def _worst(report: dict[str, Any], rule: str) -> str:

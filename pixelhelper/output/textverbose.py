@@ -15,6 +15,7 @@ from pixelhelper.output.text import (
     STATUS_STYLE,
     _add_mapping,
     finding_line,
+    headline,
     matching_lines,
     matching_summary,
     pixel_status,
@@ -84,13 +85,8 @@ def renderables(report: dict[str, Any]) -> list[RenderableType]:
         else:
             loose.append(finding)
     summary = report["summary"]
-    out: list[RenderableType] = [
-        Text.assemble(
-            ("pixelhelper audit", "bold"),
-            f"  {len(report['sources'])} source(s), {summary['events']} event(s), "
-            f"{len(report['pixels'])} pixel(s), {len(report['findings'])} finding(s)",
-        )
-    ]
+    title, counts = headline(report)
+    out: list[RenderableType] = [Text.assemble((title, "bold"), counts)]
     for source in report["sources"]:
         line = Text(f"  {source['path']}: {source['flows']} flows, ")
         line.append(f"{source['pixel_requests']} pixel requests")

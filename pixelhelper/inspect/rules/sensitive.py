@@ -40,13 +40,23 @@ _DESCRIPTORS: dict[str, tuple[Severity, str]] = {
     "precise_location": ("medium", "Precise location sent to TikTok"),
     "ip_address": ("low", "IP address inside the payload"),
 }
+# Where a category's severity depends on the field it was found in, in words (the severity a
+# rule is listed with is the worst it gives).
+_SEVERITY_NOTES = {
+    "health": "Critical on a clicked element or in an event name; high in URLs, titles and "
+    "parameters; medium in page metadata (Open Graph, JSON-LD, microdata).",
+    "hashed_identity": "High outside advanced matching; medium inside it (hashed matching is "
+    "the intended use, but it proves the identity reached TikTok).",
+    "ip_address": "Low in the payload; info where the Events API expects it (user.ip, context.ip).",
+}
 for _category, (_severity_, _summary) in _DESCRIPTORS.items():
+    _note = _SEVERITY_NOTES.get(_category, f"{_severity_.capitalize()} wherever it is found.")
     describe(
         f"sensitive-{_category.replace('_', '-')}",
         _severity_,
         _summary,
-        f"{_summary}. {WHY.get(_category, '')} Severity depends on where it is found (see the "
-        "README's table); the finding's location names the field.\n\nFix: stop the value from "
+        f"{_summary}. {WHY.get(_category, '')} {_note} The finding's location names the "
+        "field.\n\nFix: stop the value from "
         "reaching the pixel: remove it from URLs (use POST forms), from event parameters and "
         "from elements the pixel auto-collects, or exclude those pages from the pixel.",
         "sensitive",

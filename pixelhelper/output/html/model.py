@@ -95,6 +95,17 @@ def _json(value: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
+def _help(registry: Any, rule: str) -> str:
+    return str(registry[rule].help) if rule in registry else ""
+
+
+def _code_spans(paragraph: str) -> list[tuple[str, bool]]:
+    """A help paragraph (our own text) as (text, is_code) pieces: `x` becomes code, not
+    backticks shown literally; the template escapes every piece."""
+    return [(piece, bool(number % 2)) for number, piece in enumerate(paragraph.split("`"))
+            if piece]  # fmt: skip
+
+
 def _worst(found: list[Row]) -> str:
     return min((row.severity for row in found), key=SEVERITIES.index, default="")
 
@@ -275,8 +286,9 @@ def build(report: dict[str, Any], run: dict[str, Any] | None = None) -> dict[str
         {
             "id": r,
             "summary": registry[r].summary if r in registry else r,
-            "severity": registry[r].severity if r in registry else "info",
-            "help": (registry[r].help if r in registry else "").split("\n\n"),
+            # the worst severity found in this report (a rule's default can differ)
+            "severity": _worst([x for x in found if x.rule == r]),
+            "help": [_code_spans(p) for p in _help(registry, r).split("\n\n")],
             "count": sum(1 for row in found if row.rule == r),
         }
         for r in fired
