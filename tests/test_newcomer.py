@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pixelhelper import cli
+from pixelhelper.cli import live as live_command
 from pixelhelper.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,8 +119,8 @@ def test_the_app_only_when_every_stream_is_a_terminal(monkeypatch, stdin, stdout
     monkeypatch.setattr(sys, "stdin", _Stream(stdin))
     monkeypatch.setattr(sys, "stdout", _Stream(stdout))
     monkeypatch.setattr(sys, "stderr", _Stream(stderr))
-    assert cli._wants_app("auto") is app
-    assert cli._wants_app("app") is True
+    assert live_command._wants_app("auto") is app
+    assert live_command._wants_app("app") is True
 
 
 def _audit(tmp_path: Path, *hits: tuple[str, dict]) -> dict:

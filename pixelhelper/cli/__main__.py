@@ -1,0 +1,7 @@
+"""`python -m pixelhelper.cli`."""
+
+import sys
+
+from pixelhelper.cli import main
+
+sys.exit(main())

@@ -1,0 +1,107 @@
+"""Options several commands share, and the argparse types they use."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from pixelhelper.output import Format
+from pixelhelper.severity import SEVERITIES
+
+if TYPE_CHECKING:
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    Commands = Any
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def add_inspect_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--region",
+        metavar="CC",
+        help="default country (ISO 3166 alpha-2, e.g. US, DE) for national phone numbers; "
+        "default: from the page's country-code domain, else US",
+    )
+    parser.add_argument(
+        "--known-identities",
+        metavar="FILE",
+        help="file of test emails/phones (one per line); hashed copies of them are reported",
+    )
+    parser.add_argument(
+        "--show-values",
+        action="store_true",
+        help="print raw sensitive values instead of masked ones (credentials stay hidden)",
+    )
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=[f.value for f in Format],
+        default=Format.TEXT.value,
+        help="output format",
+    )
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    add_verbose(parser)
+    parser.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default=None,
+        help="exit 1 when a finding of this severity or worse is present",
+    )
+
+
+def add_engine_options(parser: argparse.ArgumentParser, what: str) -> None:
+    engine = parser.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--workers", type=positive_int, metavar="N", default=None,
+        help=f"{what} a local Dask cluster of N worker processes (crawl default: the cores)",
+    )  # fmt: skip
+    engine.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help=f"{what} an existing Dask cluster (e.g. tcp://host:8786)",
+    )  # fmt: skip
+
+
+def add_verbose(parser: argparse.ArgumentParser, check: bool = False) -> None:
+    if check:
+        parser.add_argument(
+            "--verbose", "-v", action="count", default=0,
+            help="text format: the whole audit before the verdict (-vv: every event in full)",
+        )  # fmt: skip
+        return
+    parser.add_argument(
+        "--verbose", "-v", action="store_true",
+        help="text format: every event in full, each finding with its message",
+    )  # fmt: skip
+
+
+def add_proxy_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--listen-host", default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; never all interfaces unless you ask)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--mode", choices=["observe", "block", "redact"], default="observe",
+        help="observe: pass unchanged; block: answer pixel requests locally, nothing reaches "
+        "TikTok; redact: forward with sensitive values removed",
+    )  # fmt: skip
+    parser.add_argument("--save", metavar="FILE", help="save the session as a mitmproxy flow file")
+    parser.add_argument(
+        "--save-all", action="store_true", help="with --save: keep all traffic, not only pixels"
+    )
+    parser.add_argument(
+        "--allow-sdk", action="store_true",
+        help="in block mode, let the pixel SDK's JavaScript load (without cookies/referrer) so a "
+        "real site's pixel runs; its events are still blocked",
+    )  # fmt: skip
