@@ -11,7 +11,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from pixelhelper.output.text import pixel_status
+from pixelhelper.output.textparts import pixel_status
 from pixelhelper.severity import SEVERITIES
 
 KINDS = ("script", "pixel", "action", "events_api", "other")

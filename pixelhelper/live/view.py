@@ -21,7 +21,7 @@ from rich.tree import Tree
 from pixelhelper.live.state import LiveSettings, LiveState
 from pixelhelper.models import PixelEvent
 from pixelhelper.output.terminal import neutralise, neutralise_all
-from pixelhelper.output.text import SEVERITY_STYLE, STATUS_STYLE, finding_line, pixel_status
+from pixelhelper.output.textparts import SEVERITY_STYLE, STATUS_STYLE, finding_line, pixel_status
 from pixelhelper.redact import Masker, redact_report, redact_value
 from pixelhelper.severity import SEVERITIES
 

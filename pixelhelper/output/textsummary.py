@@ -21,30 +21,22 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from rich.console import Group, RenderableType
-from rich.padding import Padding
+from rich.console import RenderableType
 from rich.text import Text
 
-from pixelhelper.output.text import (
+from pixelhelper.output.textparts import (
+    CONTEXT_KEYS,
     SEVERITY_STYLE,
     STATUS_STYLE,
     headline,
+    line,
     matching_lines,
     matching_summary,
     pixel_status,
 )
+from pixelhelper.output.textrules import explanations
 from pixelhelper.severity import SEVERITIES
-from pixelhelper.wording import kept_text
 
-CONTEXT_KEYS = (
-    "user_agent",
-    "ip",
-    "cookies",
-    "library",
-    "ttclid",
-    "event_source",
-    "test_event_code",
-)
 MAX_VALUE = 60
 MAX_PAGES_LISTED = 3
 
@@ -59,15 +51,6 @@ def as_json(value: Any) -> str:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
-
-
-def _line(indent: int, *parts: str | tuple[str, str], wrap: bool = False) -> RenderableType:
-    """One line of text at `indent`: cut to the width (one line), or wrapped under itself."""
-    text = Text.assemble(*parts)
-    if not wrap:
-        text.no_wrap = True
-        text.overflow = "ellipsis"
-    return Padding(text, (0, 0, 0, indent), expand=False)
 
 
 def _path(url: str) -> str:
@@ -93,7 +76,7 @@ def renderables(report: dict[str, Any]) -> Iterator[RenderableType]:
     hits = [e for e in events if e["kind"] != "script"]
     session = _context(hits[0]) if hits else {}
     if session:
-        yield _line(
+        yield line(
             2,
             ("collected with the hits: ", "bold green"),
             ", ".join(f"{k} {as_json(v)}" for k, v in session.items()),
@@ -103,30 +86,30 @@ def renderables(report: dict[str, Any]) -> Iterator[RenderableType]:
     for page in report["pages"]:
         yield from _page(page, events, by_event, session, seen)
     if loose:
-        yield _line(0, ("Session findings", "bold"))
+        yield line(0, ("Session findings", "bold"))
         for finding in loose:
             yield _finding_line(2, finding)
-    yield from _explanations(report)
+    yield from explanations(report)
     summary = report["summary"]
     counts = ", ".join(f"{n} {s}" for s, n in summary["findings"].items() if n) or "none"
-    yield _line(
+    yield line(
         0, (f"Findings: {counts}. Decode errors: {summary['decode_errors']}.", "bold"), wrap=True
     )
 
 
 def _header(report: dict[str, Any]) -> Iterator[RenderableType]:
     title, counts = headline(report)
-    yield _line(0, (title, "bold"), counts, wrap=True)
+    yield line(0, (title, "bold"), counts, wrap=True)
     for source in report["sources"]:
-        yield _line(
+        yield line(
             2,
             f"{source['path']}: {source['flows']} flows, {source['pixel_requests']} pixel requests",
             wrap=True,
         )
         for error in source.get("errors") or []:
-            yield _line(4, (f"ERROR: {error}", "bold red"), wrap=True)
+            yield line(4, (f"ERROR: {error}", "bold red"), wrap=True)
         for warning in source.get("warnings") or []:
-            yield _line(4, (f"warning: {warning}", "yellow"), wrap=True)
+            yield line(4, (f"warning: {warning}", "yellow"), wrap=True)
 
 
 def _pixel_severities(
@@ -149,7 +132,7 @@ def _summary(
 ) -> Iterator[RenderableType]:
     events = report["events"]
     yield Text("")
-    yield _line(0, ("Summary", "bold underline"))
+    yield line(0, ("Summary", "bold underline"))
     severities = _pixel_severities(report, by_event)
     pages_of: dict[str, int] = Counter()
     for page in report["pages"]:
@@ -159,7 +142,7 @@ def _summary(
         code = pixel["code"]
         errors = sum(1 for e in events if e.get("pixel_code") == code and e.get("decode_error"))
         status = pixel_status(severities.get(code, []), errors)
-        yield _line(
+        yield line(
             2,
             ("● ", STATUS_STYLE[status]),
             (code, "bold"),
@@ -169,10 +152,10 @@ def _summary(
         )
         matching = matching_summary(pixel)
         if matching:
-            yield _line(4, (matching, "green"), wrap=True)
+            yield line(4, (matching, "green"), wrap=True)
     names = Counter(e.get("event") or f"({e['kind']})" for e in events)
     kinds = Counter(e["kind"] for e in events)
-    yield _line(
+    yield line(
         2,
         ("events: ", "bold"),
         ", ".join(f"{name} {n}" for name, n in names.most_common()) or "none",
@@ -190,9 +173,9 @@ def _by_rule(report: dict[str, Any]) -> Iterator[RenderableType]:
     for finding in report["findings"]:
         groups[(finding["rule"], finding["severity"])].append(finding)
     if not groups:
-        yield _line(2, ("findings: none", "bold green"))
+        yield line(2, ("findings: none", "bold green"))
         return
-    yield _line(2, ("findings by rule:", "bold"))
+    yield line(2, ("findings by rule:", "bold"))
     width = max(len(rule) for rule, _severity in groups)
     order = sorted(groups, key=lambda key: (SEVERITIES.index(key[1]), key[0]))
     for rule, severity in order:
@@ -207,7 +190,7 @@ def _by_rule(report: dict[str, Any]) -> Iterator[RenderableType]:
         where = ", ".join(pages[:MAX_PAGES_LISTED])
         if len(pages) > MAX_PAGES_LISTED:
             where += f" (+{len(pages) - MAX_PAGES_LISTED} more)"
-        yield _line(
+        yield line(
             4,
             (f"{severity.upper():8}", SEVERITY_STYLE.get(severity, "")),
             (f" {rule:{width}}", "bold"),
@@ -230,7 +213,7 @@ def _page(
 ) -> Iterator[RenderableType]:
     yield Text("")
     visit = f" (visit {page['visit'] + 1})" if page.get("visit") else ""
-    yield _line(0, ("Page ", "bold"), (page.get("url") or "(unknown page)") + visit, wrap=True)
+    yield line(0, ("Page ", "bold"), (page.get("url") or "(unknown page)") + visit, wrap=True)
     indices = sorted(
         {i for p in page["pixels"] for i in [*p["loads"], *p["events"]]}
         | set(page.get("other") or [])
@@ -243,12 +226,12 @@ def _page(
         gone = [k for k in session if k not in first]
         if differs or gone:
             shown = [f"{k} {as_json(v)}" for k, v in differs.items()] + [f"no {k}" for k in gone]
-            yield _line(2, ("collected: ", "bold green"), ", ".join(shown), wrap=True)
+            yield line(2, ("collected: ", "bold green"), ", ".join(shown), wrap=True)
         shared = first
     code_of = {i: p["code"] for p in page["pixels"] for i in [*p["loads"], *p["events"]]}
     for pixel in page["pixels"]:
         if pixel.get("listed"):
-            yield _line(
+            yield line(
                 2,
                 (
                     f"{pixel['code']} listed in context.pixel.codes by "
@@ -263,7 +246,7 @@ def _page(
             f for f in by_event[numbers[0]] if (f["rule"], f.get("location")) == (rule, location)
         )
         listed = ", ".join(f"#{i}" for i in numbers)
-        yield _line(
+        yield line(
             4,
             (f"{finding['severity'].upper():8}", SEVERITY_STYLE.get(finding["severity"], "")),
             (f" {rule}", "bold"),
@@ -276,7 +259,7 @@ def _page(
         if event["kind"] != "script":
             changed = {k: v for k, v in _context(event).items() if current.get(k) != v}
             if changed:
-                yield _line(
+                yield line(
                     6,
                     ("changed: ", "yellow"),
                     ", ".join(f"{k} {as_json(v)}" for k, v in changed.items()),
@@ -323,28 +306,28 @@ def _event_line(index: int, event: dict[str, Any], code: str | None) -> Renderab
         parts.append(f"  event_id={as_json(event['event_id'])}")
     if event.get("decode_error"):
         parts.append((f"  DECODE ERROR: {event['decode_error']}", "bold red"))
-    return _line(4, *parts)
+    return line(4, *parts)
 
 
 def _details(event: dict[str, Any], seen: dict[str, str]) -> Iterator[RenderableType]:
     """Parameters always; matching data and TikTok's status only when they change."""
     if event.get("properties"):
-        yield _line(6, ("properties ", "green"), as_json(event["properties"]))
+        yield line(6, ("properties ", "green"), as_json(event["properties"]))
     for label, shown in (
         ("matching ", as_json(event["user"]) if event.get("user") else ""),
         ("TikTok matching status ", "; ".join(matching_lines(event))),
     ):
         if shown and seen.get(label) != shown:
-            yield _line(6, (label, "green"), shown)
+            yield line(6, (label, "green"), shown)
         if event["kind"] != "script":
             seen[label] = shown
     action = event.get("action")
     if isinstance(action, dict):
         collected = {k: v for k, v in action.items() if v not in (None, {}, "", [])}
         if collected:
-            yield _line(6, ("auto-collected ", "green"), as_json(collected))
+            yield line(6, ("auto-collected ", "green"), as_json(collected))
     for warning in event.get("warnings") or []:
-        yield _line(6, (f"warning: {warning}", "yellow"))
+        yield line(6, (f"warning: {warning}", "yellow"))
 
 
 def _finding_line(indent: int, finding: dict[str, Any]) -> RenderableType:
@@ -358,65 +341,4 @@ def _finding_line(indent: int, finding: dict[str, Any]) -> RenderableType:
         parts.append((f" = {_cut(as_json(finding['value']), MAX_VALUE)}", "magenta"))
     if finding.get("outcome") in ("blocked", "redacted"):
         parts.append((f"  [{finding['outcome']}: never reached TikTok]", "bold green"))
-    return _line(indent, *parts, wrap=True)  # the value is what matters: never cut off
-
-
-def _explanations(report: dict[str, Any]) -> Iterator[RenderableType]:
-    """Each rule that fired, once: its summary, why it matters and the fix."""
-    from pixelhelper.inspect import all_rules
-
-    registry = all_rules()
-    fired = Counter(f["rule"] for f in report["findings"])
-    if not fired:
-        return
-    yield Text("")
-    yield _line(0, ("Findings", "bold underline"))
-    fixes: dict[str, str] = {}  # a fix paragraph already printed -> the rule it came with
-    for rule_id in sorted(fired, key=lambda r: (SEVERITIES.index(_worst(report, r)), r)):
-        rule = registry.get(rule_id)
-        worst = _worst(report, rule_id)
-        head = _line(
-            2,
-            (f"{worst.upper():8}", SEVERITY_STYLE.get(worst, "")),
-            (f" {rule_id}", "bold"),
-            f"  x{fired[rule_id]}",
-            f"  {kept_text(rule.summary) if _all_kept(report, rule_id) else rule.summary}"
-            if rule
-            else "",
-            wrap=True,
-        )
-        if rule is None:
-            yield head
-            continue
-        kept = sum(1 for f in report["findings"] if f["rule"] == rule_id and _kept(f))
-        why, _, rest = rule.help.partition("\n\n")
-        if kept == fired[rule_id]:  # none of them reached TikTok: say nothing that claims so
-            why = kept_text(why)
-        fix = next((p for p in rest.split("\n\n") if p.startswith("Fix:")), "")
-        body = [Text(" ".join(why.split()), style="italic")]
-        if kept:
-            whole = "All of these were" if kept == fired[rule_id] else f"{kept} of these were"
-            body.append(Text(f"{whole} blocked or redacted by the proxy: they never reached "
-                             "TikTok.", style="bold green"))  # fmt: skip
-        fix = " ".join(fix.split())
-        if fix and fix in fixes:  # the sensitive rules share one fix: printed once
-            body.append(Text(f"Fix: as for {fixes[fix]} above."))
-        elif fix:
-            fixes[fix] = rule_id
-            body.append(Text(fix))
-        yield Group(head, Padding(Group(*body), (0, 0, 0, 11), expand=False))
-
-
-def _all_kept(report: dict[str, Any], rule: str) -> bool:
-    return all(_kept(f) for f in report["findings"] if f["rule"] == rule)
-
-
-def _kept(finding: dict[str, Any]) -> bool:
-    """Was the finding's value kept from TikTok (block or redact mode)?"""
-    return finding.get("outcome") in ("blocked", "redacted")
-
-
-def _worst(report: dict[str, Any], rule: str) -> str:
-    return min(
-        (f["severity"] for f in report["findings"] if f["rule"] == rule), key=SEVERITIES.index
-    )
+    return line(indent, *parts, wrap=True)  # the value is what matters: never cut off

@@ -11,9 +11,9 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from rich.tree import Tree
 
-from pixelhelper.output.text import (
+from pixelhelper.output.textparts import (
     STATUS_STYLE,
-    _add_mapping,
+    add_mapping,
     finding_line,
     headline,
     matching_lines,
@@ -41,9 +41,9 @@ def event_tree(index: int, event: dict[str, Any], findings: list[dict[str, Any]]
     """An event with its parameters, identity data, cookies and findings."""
     tree = Tree(event_label(index, event))
     if event.get("properties"):
-        _add_mapping(tree.add(Text("properties", style="bold green")), event["properties"])
+        add_mapping(tree.add(Text("properties", style="bold green")), event["properties"])
     if event.get("user"):
-        _add_mapping(tree.add(Text("advanced matching (user)", style="bold green")), event["user"])
+        add_mapping(tree.add(Text("advanced matching (user)", style="bold green")), event["user"])
     matching = matching_lines(event)
     if matching:
         branch = tree.add(Text("TikTok matching status", style="bold green"))
@@ -52,7 +52,7 @@ def event_tree(index: int, event: dict[str, Any], findings: list[dict[str, Any]]
     action = event.get("action")
     if action:
         shown = {k: v for k, v in action.items() if v not in (None, {}, "")}
-        _add_mapping(tree.add(Text("auto-collected", style="bold green")), shown)
+        add_mapping(tree.add(Text("auto-collected", style="bold green")), shown)
     context = {
         "ttclid": event.get("ttclid"),
         "ip": event.get("ip"),
@@ -64,7 +64,7 @@ def event_tree(index: int, event: dict[str, Any], findings: list[dict[str, Any]]
     }
     context = {k: v for k, v in context.items() if v}
     if context and event["kind"] != "script":
-        _add_mapping(tree.add(Text("collected", style="bold green")), context)
+        add_mapping(tree.add(Text("collected", style="bold green")), context)
     for warning in event.get("warnings") or []:
         tree.add(Text(f"warning: {warning}", style="yellow"))
     for finding in findings:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from pixelhelper.output import textsummary
 from pixelhelper.output.findings import Row, rows, verdict
-from pixelhelper.output.text import matching_lines, matching_summary, pixel_status
+from pixelhelper.output.textparts import CONTEXT_KEYS as TEXT_CONTEXT_KEYS
+from pixelhelper.output.textparts import matching_lines, matching_summary, pixel_status
 from pixelhelper.severity import SEVERITIES
 
 MAX_ROWS = 400
@@ -29,7 +29,7 @@ SEVERITY_COLOURS = {
     "info": "#757575",
 }
 KIND_COLOUR = "#455a64"
-CONTEXT_KEYS = (*textsummary.CONTEXT_KEYS, "referrer")  # the page each hit came from
+CONTEXT_KEYS = (*TEXT_CONTEXT_KEYS, "referrer")  # the page each hit came from
 
 
 @dataclass
