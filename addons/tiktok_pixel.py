@@ -7,7 +7,8 @@ Options: `--set pixelhelper_mode=observe|block|redact`, `pixelhelper_known_ident
 See `mitmdump --options`.
 """
 
-from pixelhelper.live.addon import PixelHelper, script_namespace
+from pixelhelper.live.addon import PixelHelper
+from pixelhelper.live.script import script_namespace
 
 # The hooks (load, configure, request, ...) and None for every other hook mitmproxy has become
 # this module's own names, so mitmproxy finds them, and skips the rest, without a costly miss.

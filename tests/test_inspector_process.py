@@ -199,16 +199,16 @@ def test_observe_mode_records_every_hit_in_order_even_when_the_process_dies():
         with taddons.context(addon) as tctx:
             tctx.configure(addon, pixelhelper_view="none", pixelhelper_summary=False)
             addon.running()
-            assert addon._remote is not None and addon._remote.alive
+            assert addon.observer.remote is not None and addon.observer.remote.alive
             for flow in [site_flow(n=99), *first]:
                 await tctx.cycle(addon, flow)
             for _ in range(400):  # the process answers (it warms up first)
-                if not addon._inflight:
+                if not addon.observer.inflight:
                     break
                 await asyncio.sleep(0.025)
-            assert not addon._inflight, "the process answered every hit"
+            assert not addon.observer.inflight, "the process answered every hit"
             assert addon.state is not None and len(addon.state.events) == 10
-            os.kill(addon._remote.pid or 0, signal.SIGKILL)
+            os.kill(addon.observer.remote.pid or 0, signal.SIGKILL)
             for flow in second:
                 await tctx.cycle(addon, flow)
             addon.done()  # whatever is still in flight is inspected in the proxy
@@ -236,11 +236,13 @@ def test_observe_mode_records_every_hit_in_order_even_when_the_process_dies():
 
 
 def test_pixel_requests_wait_while_the_process_is_far_behind(monkeypatch):
-    """Back-pressure: past `_BACKLOG` hits in flight a pixel request waits until the process
-    catches up, or at most `_BACKLOG_WAIT`; other traffic never waits, and no hit is lost."""
+    """Back-pressure: past `BACKLOG` hits in flight a pixel request waits until the process
+    catches up, or at most `BACKLOG_WAIT`; other traffic never waits, and no hit is lost."""
     from pixelhelper.live import addon as addon_module
+    from pixelhelper.live import observer as observer_module
 
-    monkeypatch.setattr(addon_module, "_BACKLOG", 3)
+    monkeypatch.setattr(addon_module, "BACKLOG", 3)  # when a request waits
+    monkeypatch.setattr(observer_module, "BACKLOG", 3)  # until when it waits
     addon = PixelHelper(inspector_process=True)
     flows = _hits(6)
 
@@ -248,26 +250,26 @@ def test_pixel_requests_wait_while_the_process_is_far_behind(monkeypatch):
         with taddons.context(addon) as tctx:
             tctx.configure(addon, pixelhelper_view="none", pixelhelper_summary=False)
             addon.running()
-            assert addon._remote is not None and addon._remote.pid is not None
-            os.kill(addon._remote.pid, signal.SIGSTOP)  # the process falls behind
+            assert addon.observer.remote is not None and addon.observer.remote.pid is not None
+            os.kill(addon.observer.remote.pid, signal.SIGSTOP)  # the process falls behind
             try:
                 held = [addon.request(flow) for flow in flows]
                 site_waits = addon.request(site_flow(n=99)) is not None
-                monkeypatch.setattr(addon_module, "_BACKLOG_WAIT", 0.2)
+                monkeypatch.setattr(observer_module, "BACKLOG_WAIT", 0.2)
                 loop = asyncio.get_running_loop()
                 start = loop.time()
                 await held[-1]  # the process is stopped: given up after the longest wait
                 waited = loop.time() - start
             finally:
-                os.kill(addon._remote.pid, signal.SIGCONT)
-            monkeypatch.setattr(addon_module, "_BACKLOG_WAIT", 60.0)
+                os.kill(addon.observer.remote.pid, signal.SIGCONT)
+            monkeypatch.setattr(observer_module, "BACKLOG_WAIT", 60.0)
             await held[-2]  # returns once the process has caught up
-            behind = len(addon._inflight)
+            behind = len(addon.observer.inflight)
             for coroutine in held:
                 if coroutine is not None:
                     coroutine.close()
             for _ in range(400):
-                if not addon._inflight:
+                if not addon.observer.inflight:
                     break
                 await asyncio.sleep(0.025)
             addon.done()

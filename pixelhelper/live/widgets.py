@@ -21,35 +21,16 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static, Tree
 
-from pixelhelper.live.model import KINDS, RAW_KEPT, EventRow, Filter, SessionModel
-from pixelhelper.output.terminal import neutralise
-from pixelhelper.output.text import SEVERITY_STYLE, STATUS_STYLE
+from pixelhelper.live.cells import plain
+from pixelhelper.live.model import KINDS, EventRow, Filter, SessionModel
+from pixelhelper.output.textparts import SEVERITY_STYLE, STATUS_STYLE
 from pixelhelper.severity import SEVERITIES
 
 if TYPE_CHECKING:
-    from textual.widgets.tree import TreeNode
+    pass
 
 CELL = 60  # characters of a value in a table cell; the detail pane shows it whole
-_LINE = 200  # a long value in the detail pane is shown in lines of this many characters
-_DETAIL_NODES = 3000
-_COLLECTED = (
-    "page_url", "referrer", "ttclid", "ip", "user_agent", "library", "event_id", "message_id",
-    "timestamp", "event_source", "test_event_code", "decode_error",
-)  # fmt: skip
-_NO_RAW = (
-    "(the raw request is not available: a JSON report keeps decoded events only, and the live "
-    f"view keeps the raw requests of the newest {RAW_KEPT:,} events)"
-)
 _SHORT = {"critical": "CRIT", "high": "HIGH", "medium": "MED", "low": "LOW", "info": "INFO"}
-
-
-def plain(value: Any, limit: int | None = None, style: str = "") -> Text:
-    """Traffic text, safe: neutralised, cut with an ellipsis past `limit`, never markup."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = neutralise(text)
-    if limit is not None and len(text) > limit:
-        text = text[: max(1, limit - 1)] + "…"
-    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
 def badges(findings: list[dict[str, Any]], width: int | None = None) -> Text:
@@ -251,124 +232,6 @@ def _path_of(url: str) -> str:
         url = url.split("://", 1)[1]
         url = "/" + url.split("/", 1)[1] if "/" in url else "/"
     return url or "-"
-
-
-# --------------------------------------------------------------------------- detail
-
-
-class DetailTree(Tree[None]):
-    """The selected event whole: payload, matching, cookies, findings with their fix."""
-
-    def __init__(self) -> None:
-        super().__init__(Text("no event selected"), id="detail")
-        self._count = 0
-
-    def show(self, row: EventRow | None, raw: bool = False) -> None:
-        self.clear()
-        self._count = 0
-        if row is None:
-            self.root.set_label(
-                Text("No event yet. Browse the site through the proxy.", style="dim")
-            )
-            return
-        label = Text.assemble((f"#{row.index} ", "dim"), plain(row.name, None, "bold cyan"),
-                              (f"  [{row.kind}]", "dim"))  # fmt: skip
-        if row.blocked:
-            label.append("  blocked: never reached TikTok", style="bold green")
-        self.root.set_label(label)
-        if raw:
-            self._raw(row)
-        else:
-            self._decoded(row)
-        self.root.expand_all()
-
-    def _decoded(self, row: EventRow) -> None:
-        event = row.event
-        if row.redacted:
-            branch = self.root.add(
-                Text("stripped by redact mode (not forwarded)", style="bold green")
-            )
-            for line in row.redacted:
-                branch.add_leaf(plain(line))
-        findings = self.root.add(Text(f"findings ({len(row.findings)})", style="bold"))
-        for finding in row.findings:
-            severity = str(finding.get("severity", ""))
-            head = Text.assemble((f"{severity.upper():8}", SEVERITY_STYLE.get(severity, "")),
-                                 " ", plain(finding.get("rule", ""), None, "bold"), "  ",
-                                 plain(finding.get("location", "")))  # fmt: skip
-            node = findings.add(head)
-            if finding.get("value"):
-                node.add_leaf(Text.assemble(("value: ", "bold"), plain(finding["value"])))
-            if finding.get("outcome") in ("blocked", "redacted"):
-                node.add_leaf(Text(f"{finding['outcome']}: never reached TikTok", "bold green"))
-            self._wrapped(node, str(finding.get("message", "")), "italic")
-            if finding.get("fix"):
-                self._wrapped(node, "fix: " + str(finding["fix"]), "green")
-        for title, key in (("parameters", "properties"), ("advanced matching (user)", "user"),
-                           ("TikTok matching status", "signal_diagnostics"),
-                           ("_inspection", "inspection"), ("cookies", "cookies"),
-                           ("clicked element and page metadata", "action")):  # fmt: skip
-            if event.get(key):
-                self._json(self.root.add(Text(title, style="bold green")), event[key])
-        collected = {k: event.get(k) for k in _COLLECTED if event.get(k)}
-        if collected:
-            self._json(self.root.add(Text("collected", style="bold green")), collected)
-        if event.get("payload") is not None:
-            self._json(self.root.add(Text("payload as sent", style="bold green"), expand=False),
-                       event["payload"])  # fmt: skip
-
-    def _wrapped(self, node: TreeNode[None], text: str, style: str) -> None:
-        """A sentence as lines that fit the pane (findings' messages and fixes are read, not
-        scrolled sideways)."""
-        import textwrap
-
-        width = max(30, (self.scrollable_content_region.width or 100) - 14)
-        for line in textwrap.wrap(neutralise(text), width, break_on_hyphens=False) or [""]:
-            node.add_leaf(Text(line, style=style))
-
-    def _raw(self, row: EventRow) -> None:
-        raw = row.raw or {}
-        if not raw:
-            self.root.add_leaf(Text(_NO_RAW, "dim"))
-            return
-        self.root.add_leaf(plain(f"{raw.get('method', '')} {raw.get('url', '')}"))
-        headers = self.root.add(Text("headers", style="bold green"))
-        for name, value in raw.get("headers") or []:
-            headers.add_leaf(Text.assemble(plain(f"{name}: ", None, "bold"), plain(value)))
-        body = self.root.add(Text("body", style="bold green"))
-        self._long(body, str(raw.get("body", "")))
-
-    def _long(self, node: TreeNode[None], text: str) -> None:
-        for start in range(0, max(len(text), 1), _LINE):
-            if self._count > _DETAIL_NODES:
-                node.add_leaf(Text("… (more in the saved capture)", style="dim"))
-                return
-            self._count += 1
-            node.add_leaf(plain(text[start : start + _LINE]))
-
-    def _json(self, node: TreeNode[None], value: Any, depth: int = 0) -> None:
-        if self._count > _DETAIL_NODES or depth > 40:
-            node.add_leaf(Text("…", style="dim"))
-            return
-        items: list[tuple[str, Any]] = []
-        if isinstance(value, dict):
-            items = [(str(k), v) for k, v in value.items()]
-        elif isinstance(value, list):
-            items = [(f"[{i}]", v) for i, v in enumerate(value)]
-        else:
-            self._long(node, value if isinstance(value, str) else json.dumps(value))
-            return
-        for key, child in items:
-            self._count += 1
-            if isinstance(child, dict | list) and child:
-                self._json(node.add(plain(key, None, "bold")), child, depth + 1)
-            elif isinstance(child, str) and len(child) > _LINE:
-                self._long(node.add(plain(key, None, "bold")), child)
-            else:
-                node.add_leaf(Text.assemble(plain(f"{key}: ", None, "bold"), plain(child)))
-
-
-# --------------------------------------------------------------------------- status and help
 
 
 class StatusBar(Static):

@@ -10,8 +10,9 @@ import pytest
 from pixelhelper.audit import audit_paths, audit_requests
 from pixelhelper.capture import CapturedRequest
 from pixelhelper.live.app import PixelHelperApp, StaticSource
+from pixelhelper.live.detail import DetailTree
 from pixelhelper.live.stream import records_from_report, records_from_result
-from pixelhelper.live.widgets import DetailTree, EventTable, PageTree, StatusBar
+from pixelhelper.live.widgets import EventTable, PageTree, StatusBar
 from pixelhelper.report import build_report
 from pixelhelper.sources import request_from_flow
 
