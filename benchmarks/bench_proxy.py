@@ -63,6 +63,7 @@ from bench_detectors import payloads  # noqa: E402
 
 from pixelhelper.capture import CapturedRequest  # noqa: E402
 from pixelhelper.live.proxy import (  # noqa: E402
+    STREAM_LARGE_BODIES,
     ProxyConfig,
     free_port,
     start_background,
@@ -76,9 +77,12 @@ MITMDUMP = [sys.executable, "-c", MITMDUMP_CODE]
 
 
 def _listen(port: int) -> list[str]:
-    """The options every plain and profiled mitmdump here runs with."""
+    """The options every plain and profiled mitmdump here runs with: those the proxies
+    pixelhelper starts run with too (lazy connections, large bodies streamed), so a plain
+    mitmdump differs from the addon's by the addon alone."""
     return ["-q", "--listen-host", "127.0.0.1", "--listen-port", str(port),
-            "--set", "connection_strategy=lazy"]  # fmt: skip
+            "--set", "connection_strategy=lazy",
+            "--set", f"stream_large_bodies={STREAM_LARGE_BODIES}"]  # fmt: skip
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -43,10 +43,16 @@ class InspectOptions(NamedTuple):
         region: Default region (ISO 3166 alpha-2) for national phone numbers; None derives it
             from the page's country-code domain, falling back to US.
         known_identities: Path of a test-identities file (emails and phones), or None.
+        identity: Path of a test identity (`--identity`, TOML) typed into forms, or None.
+        typed_into: (identity field, CSS selector) for each field `--fill` typed into.
+        submitted_at: When `--submit` first submitted a form (Unix time), or None.
     """
 
     region: str | None = None
     known_identities: str | None = None
+    identity: str | None = None
+    typed_into: tuple[tuple[str, str], ...] = ()
+    submitted_at: float | None = None
 
 
 def __getattr__(name: str) -> Any:

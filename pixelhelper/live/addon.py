@@ -110,13 +110,16 @@ class PixelHelper:
                     check_writable(getattr(opts, name), name)
                 except PixelHelperError as exc:
                     raise exceptions.OptionsError(str(exc)) from exc
+        self.recorder.save_all = opts.pixelhelper_save_all  # read here, not per flow (a copy)
         relevant = {"pixelhelper_known_identities", "pixelhelper_region", "pixelhelper_show_values",
+                    "pixelhelper_identity",
                     "pixelhelper_mode", "pixelhelper_save", "pixelhelper_listen"}  # fmt: skip
         if self.state is not None and not (updated & relevant):
             return
         options = InspectOptions(
             region=opts.pixelhelper_region or None,
             known_identities=opts.pixelhelper_known_identities or None,
+            identity=opts.pixelhelper_identity or None,
         )
         listen = (
             opts.pixelhelper_listen
@@ -137,8 +140,10 @@ class PixelHelper:
     # ------------------------------------------------------------------ lifecycle
 
     def running(self) -> None:
-        """Open the save file, warn about a public listener, start the view."""
+        """Open the save file, warn about a public listener, start the view and the
+        parent watchdog."""
         self._warn_listen()
+        self.watchdog.running()
         if ctx.options.pixelhelper_save:
             self.recorder.open(ctx.options.pixelhelper_save)
         try:
@@ -171,8 +176,8 @@ class PixelHelper:
     def done(self) -> None:
         """Record what is in flight, stop the view, close the save file, print the summary
         and write the report."""
-        for step in (self.observer.catch_up, self.observer.stop, self.screen.stop,
-                     self.recorder.close, self._exit_report):  # fmt: skip
+        for step in (self.watchdog.done, self.observer.catch_up, self.observer.stop,
+                     self.screen.stop, self.recorder.close, self._exit_report):  # fmt: skip
             try:
                 step()
             except Exception as exc:
@@ -384,13 +389,13 @@ class PixelHelper:
         entry = self.observer.inflight.get(flow.id)
         if entry is not None and (self.recorder.saving or self.screen.stream is not None):
             return self._save_when_inspected(flow, entry)
-        self.recorder.save(flow, ctx.options.pixelhelper_save_all)
+        self.recorder.save(flow)
         return None
 
     async def _save_when_inspected(self, flow: http.HTTPFlow, entry: Observed) -> None:
         """A saved or streamed flow carries its events: wait (briefly) until they are in."""
         await self.observer.when_inspected(entry)
-        self.recorder.save(flow, ctx.options.pixelhelper_save_all)
+        self.recorder.save(flow)
 
 
 __all__ = ["REDACTED", "SCRIPT_HOOKS", "PixelHelper", "blocked_response", "is_tiktok_flow",

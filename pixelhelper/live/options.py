@@ -27,6 +27,10 @@ def declare_options(loader: Any) -> None:
         "File of test emails/phones; hashed copies in the traffic are reported.",
     )  # fmt: skip
     loader.add_option(
+        "pixelhelper_identity", str, "",
+        "A test identity (TOML) typed into forms; found under any encoding (form-data-leak).",
+    )  # fmt: skip
+    loader.add_option(
         "pixelhelper_region", str, "",
         "Default country (ISO 3166 alpha-2) for national phone numbers.",
     )  # fmt: skip

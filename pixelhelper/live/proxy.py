@@ -46,6 +46,7 @@ class ProxyConfig:
     summary: bool = True
     region: str | None = None
     known_identities: str | None = None
+    identity: str | None = None
     show_values: bool = False
     allow_sdk: bool = False
     inspector_process: bool = True
@@ -74,6 +75,7 @@ class ProxyConfig:
             "pixelhelper_report": self.report,
             "pixelhelper_region": self.region,
             "pixelhelper_known_identities": self.known_identities,
+            "pixelhelper_identity": self.identity,
             "body_size_limit": self.body_size_limit,
         }
         sets.update({k: v for k, v in optional.items() if v})

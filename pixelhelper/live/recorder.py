@@ -38,6 +38,7 @@ class Recorder:
         self._writer: FlowWriter | None = None
         self.flows: deque[http.HTTPFlow] = deque(maxlen=KEPT_FLOWS)
         self.keep_flows = False  # set while the app is connected
+        self.save_all = False  # `pixelhelper_save_all`: every flow, not only pixel traffic
 
     @property
     def saving(self) -> bool:
@@ -53,15 +54,16 @@ class Recorder:
         except Exception as exc:
             failed(f"cannot save the session: {exc}")
 
-    def save(self, flow: http.HTTPFlow, save_all: bool) -> None:
-        """Save a finished flow: pixel traffic, or every flow with `save_all`."""
+    def save(self, flow: http.HTTPFlow) -> None:
+        """Save a finished flow: pixel traffic, or every flow with `save_all`. Called for every
+        flow: nothing but attribute reads unless something is kept."""
         meta = flow.metadata.get("pixelhelper")
         if self.keep_flows and meta is not None:
             self.flows.append(flow)  # for the app's "write the session"
         if self._writer is None:
             return
         try:
-            if meta is None and not save_all:
+            if meta is None and not self.save_all:
                 return
             if meta and meta.get("url") and meta["url"] != flow.request.pretty_url:
                 # Another addon (map_remote, a redirect) rewrote the destination after we saw

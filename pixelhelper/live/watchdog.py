@@ -1,5 +1,6 @@
-"""A mitmproxy addon of its own: end the proxy when `pixelhelper live` is gone (killed, or its
-terminal closed), wherever the kernel's parent-death signal does not reach (not Linux)."""
+"""End the proxy when `pixelhelper live` is gone (killed, or its terminal closed), wherever
+the kernel's parent-death signal does not reach (not Linux). Shaped as a mitmproxy addon
+(`running`, `done`); the helper runs it from its own hooks."""
 
 from __future__ import annotations
 
