@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pixelhelper.decode import decode_request
 from pixelhelper.inspect import InspectOptions, Inspector
@@ -33,6 +33,8 @@ class AuditResult:
     events: EventStore = field(default_factory=EventStore)
     findings: list[Finding] = field(default_factory=list)
     session: Session = field(default_factory=Session)
+    forms: list[dict[str, Any]] = field(default_factory=list)
+    """`scan --fill`: the fields found and typed into, page by page (values as typed)."""
 
     @property
     def has_errors(self) -> bool:

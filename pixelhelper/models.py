@@ -235,6 +235,12 @@ class Finding(BaseModel):
     pixel_code: str | None = None
     carrier: str | None = Field(default=None, exclude=True)
     """The whole field text the value was found in (for masking encoded copies); never output."""
+    stage: Literal["typed", "submitted"] | None = None
+    """`form-data-leak`: whether the value left while the visitor typed, or after a submit."""
+    encoding: list[str] | None = None
+    """`form-data-leak`: how the value was found, innermost first (`["lowercase", "sha256"]`)."""
+    field: str | None = None
+    """`form-data-leak`: the CSS selector of the form field the value was typed into."""
     outcome: Literal["sent", "blocked", "redacted"] = "sent"
     """What became of the value: sent to TikTok, or kept from it by the proxy's block or
     redact mode (the finding's message then says so)."""

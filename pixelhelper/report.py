@@ -122,6 +122,10 @@ class Report:
         yield "findings", [shown_finding(f.model_dump(mode="json"), self.masker)
                            for f in result.findings]  # fmt: skip
         yield "summary", _summary(result)
+        if result.forms:  # `scan --fill`
+            from pixelhelper.forms.report import shown_forms
+
+            yield "forms", shown_forms(result.forms, self.masker)
 
     def events(self) -> Iterator[dict[str, Any]]:
         """The events, each read back and redacted only when it is its turn."""

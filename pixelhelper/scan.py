@@ -32,6 +32,9 @@ class ScanPlan:
     wait: float = 2.0
     timeout: float = 30.0
     chromium: str = CHROMIUM
+    fill: dict[str, str] | None = None  # `--fill`: the identity values to type
+    submit: bool = False
+    fills: list[Any] = field(default_factory=list)  # what `--fill` did, page by page
 
 
 @contextlib.contextmanager
@@ -116,9 +119,22 @@ def browse(plan: ScanPlan, proxy: str) -> list[str]:
             try:
                 page.goto(url, wait_until="load")
                 interact(page, plan.clicks, plan.wait)
+                if plan.fill:
+                    plan.fills.append(fill_and_wait(page, url, plan))
             except PlaywrightError as exc:
                 problems.append(f"{url}: {str(exc).splitlines()[0]}")
     return problems
+
+
+def fill_and_wait(page: Any, start: str, plan: Any) -> Any:
+    """`--fill` on the loaded page (and `--submit`), then a wait for what it sends."""
+    from pixelhelper.crawl.visit import same_site
+    from pixelhelper.forms.fill import fill_page
+
+    log = fill_page(page, plan.fill or {}, submit=plan.submit,
+                    same_site=lambda url: same_site(start, url))  # fmt: skip
+    page.wait_for_timeout(plan.wait * 1000)
+    return log
 
 
 def run_scan(plan: ScanPlan, config: ProxyConfig) -> list[str]:

@@ -37,14 +37,25 @@ needs_chromium = pytest.mark.skipif(chromium_missing() is not None, reason=str(c
 
 
 class _QuietSite(SimpleHTTPRequestHandler):
+    files: dict[str, Path] = {}  # paths served from elsewhere (`site_server(files=...)`)
+
+    def translate_path(self, path: str) -> str:
+        elsewhere = self.files.get(path.split("?", 1)[0])
+        return str(elsewhere) if elsewhere else super().translate_path(path)
+
+    def do_POST(self) -> None:  # noqa: N802  (a form posted to a static page: that page)
+        self.do_GET()
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
 
 @contextlib.contextmanager
-def site_server() -> Iterator[str]:
-    """Serve examples/site on 127.0.0.1; yield its base URL."""
-    handler = functools.partial(_QuietSite, directory=str(SITE))
+def site_server(directory: Path = SITE, files: dict[str, Path] | None = None) -> Iterator[str]:
+    """Serve `directory` (examples/site) on 127.0.0.1, with `files` (URL path -> file) from
+    elsewhere; yield its base URL."""
+    quiet = type("Site", (_QuietSite,), {"files": dict(files or {})})
+    handler = functools.partial(quiet, directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

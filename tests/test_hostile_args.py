@@ -74,7 +74,9 @@ def test_the_visit_gets_its_plan_on_stdin_not_argv(monkeypatch, tmp_path):
 
         def communicate(self, data=None, timeout=None):  # type: ignore[no-untyped-def]
             seen["stdin"] = data
-            return b'{"pages": 0, "status": null, "problems": [], "error": "stub"}\n', b""
+            error = f"{site}?email=zoe.quintrell@gmail.com: net::ERR_FAILED"
+            return json.dumps({"pages": 0, "status": None, "problems": [],
+                               "error": error}).encode() + b"\n", b""  # fmt: skip
 
     monkeypatch.setattr(task.subprocess, "Popen", Recorder)
     monkeypatch.setattr(task, "_kill_group", lambda process: None)
@@ -83,7 +85,9 @@ def test_the_visit_gets_its_plan_on_stdin_not_argv(monkeypatch, tmp_path):
     assert "hunter2" not in " ".join(map(str, seen["args"]))  # type: ignore[call-overload]
     assert b"hunter2" in seen["stdin"]  # type: ignore[operator]
     row = outcome["row"]
-    assert "hunter2" not in json.dumps(row) and "abc123secret" not in json.dumps(row)
+    shown = json.dumps(row)
+    assert "hunter2" not in shown and "abc123secret" not in shown and "zoe.quintrell" not in shown
+    assert row["status"] == "error" and "ERR_FAILED" in row["error"]
 
 
 def test_crawl_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):

@@ -61,7 +61,13 @@ def inspect_options(args: argparse.Namespace, policy: Policy | None = None) -> I
     known = args.known_identities or (policy.known_identities() if policy else None)
     from pixelhelper.inspect import InspectOptions
 
-    return InspectOptions(region=region, known_identities=known)
+    identity = getattr(args, "identity", None)
+    if identity:  # a bad file fails here, with one line, before anything is read
+        from pixelhelper.forms.identity import load_identity
+
+        load_identity(identity)
+    return InspectOptions(region=region, known_identities=known,
+                          identity=str(Path(identity).resolve()) if identity else None)  # fmt: skip
 
 
 _frozen = False
@@ -201,6 +207,7 @@ def proxy_config(args: argparse.Namespace, port: int) -> ProxyConfig:
         else None,
         show_values=args.show_values,
         allow_sdk=args.allow_sdk,
+        identity=inspect_options(args).identity,
     )
 
 

@@ -77,6 +77,11 @@ def add_parser(commands: Commands) -> None:
         default=None,
         help="exit 1 when some site has a finding of this severity or worse",
     )
+    crawl.add_argument("--fill", action="store_true", help="as in scan: type a test identity "
+                       "into every page's identity fields")  # fmt: skip
+    crawl.add_argument("--submit", action="store_true", help="as in scan, with --fill")
+    crawl.add_argument("--identity", metavar="FILE", help="as in scan (default: one generated "
+                       "for the crawl, kept in DIR/identity.toml)")  # fmt: skip
     crawl.add_argument("--region", metavar="CC", help="as in audit")
     crawl.add_argument("--known-identities", metavar="FILE", help="as in audit")
     add_engine_options(crawl, "crawl on")
@@ -109,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
     # A local cluster's workers work under the crawl directory, which is cleaned whatever ends
     # the crawl (a Ctrl-C kills them before their own clean-up); remote workers use their own.
     work_root = None if args.scheduler else out / WORK_DIR
+    fill = _identity_for(args, out) if args.fill or args.submit else None
     job = {"pages": args.pages, "timeout": args.timeout, "wait": args.wait, "clicks": args.click,
+           "fill": fill[0] if fill else None, "identity": fill[1] if fill else None,
+           "submit": bool(args.submit),
            "mode": args.mode, "chromium": args.chromium, "region": args.region,
            "known_identities": str(Path(args.known_identities).resolve())
            if args.known_identities else None,
@@ -145,6 +153,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 WORK_DIR = ".work"
+
+
+def _identity_for(args: argparse.Namespace, out: Path) -> tuple[dict[str, str], str]:
+    """The identity every site's forms get: `--identity FILE`, or one generated for this
+    crawl and kept in the crawl directory (0600) for later audits of its captures."""
+    from pixelhelper.forms.identity import generate_identity, load_identity, write_identity
+
+    if args.identity:
+        return load_identity(args.identity).values(), str(Path(args.identity).resolve())
+    path = out / "identity.toml"
+    identity = load_identity(path) if path.is_file() else generate_identity()  # resumes
+    write_identity(identity, path)
+    return identity.values(), str(path.resolve())
 
 
 def _crawl_dir(path: str) -> Path:

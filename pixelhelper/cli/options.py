@@ -38,6 +38,12 @@ def add_inspect_options(parser: argparse.ArgumentParser) -> None:
         help="file of test emails/phones (one per line); hashed copies of them are reported",
     )
     parser.add_argument(
+        "--identity",
+        metavar="FILE",
+        help="the test identity typed into forms (TOML: email, phone, first_name, last_name, "
+        "street, city, postal_code, date_of_birth); found under any encoding: form-data-leak",
+    )
+    parser.add_argument(
         "--show-values",
         action="store_true",
         help="print raw sensitive values instead of masked ones (credentials stay hidden)",

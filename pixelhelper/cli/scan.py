@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pixelhelper import files
 from pixelhelper.cli.common import EXIT_ERROR, EXIT_OK, emit, inspect_options, proxy_config, say
+
+if TYPE_CHECKING:
+    from pixelhelper.inspect import InspectOptions
+    from pixelhelper.scan import ScanPlan
+
 from pixelhelper.cli.options import (
     Commands,
     add_inspect_options,
@@ -38,6 +44,16 @@ def add_parser(commands: Commands) -> None:
     )  # fmt: skip
     scan.add_argument("--chromium", metavar="PATH", default=None, help="Chromium executable")
     scan.add_argument("--port", type=int, default=0, help="proxy port (default: a free one)")
+    scan.add_argument(
+        "--fill", action="store_true",
+        help="type a test identity into the identity fields of every page as a visitor does "
+        "(--identity FILE, or one generated for the run); never passwords or cards",
+    )  # fmt: skip
+    scan.add_argument(
+        "--submit", action="store_true",
+        help="with --fill: submit each filled form once (never a payment form, never off the "
+        "site) and keep recording the page it leads to",
+    )  # fmt: skip
     add_proxy_options(scan)
     add_report_options(scan)
     add_inspect_options(scan)
@@ -56,17 +72,57 @@ def run(args: argparse.Namespace) -> int:
     plan = ScanPlan(urls=args.urls, clicks=args.click, wait=args.wait, timeout=args.timeout)
     if args.chromium:
         plan.chromium = args.chromium
+    options = inspect_options(args)
+    if args.fill or args.submit:
+        options = _prepare_fill(args, plan, config.save, options)
     problems = run_scan(plan, config)
     report_problems(problems)
     saved = Path(config.save)
     recorded = saved.is_file() and saved.stat().st_size > 0
+    if plan.fill:
+        options = _with_fills(options, plan)
     if recorded:
         say(f"scan saved to {config.save}")
-        result = audit_paths([config.save], inspect_options(args))
+        result = audit_paths([config.save], options)
     else:  # the proxy saw no TikTok traffic: a normal outcome, not an unreadable file
         saved.unlink(missing_ok=True)
         result = AuditResult()
     if not result.events:
         say("no TikTok pixel on these pages")
+    if plan.fill:
+        from pixelhelper.forms.report import forms_section
+
+        result.forms = forms_section(plan.fills)
     code = emit(result, args)
     return EXIT_ERROR if problems and code == EXIT_OK else code
+
+
+def _prepare_fill(
+    args: argparse.Namespace, plan: ScanPlan, save: str, options: InspectOptions
+) -> InspectOptions:
+    """The identity `--fill` types: `--identity FILE`, or one generated for this run and kept
+    beside the capture (0600) so that `audit --identity` finds the same leaks later."""
+    from pixelhelper.forms.identity import generate_identity, load_identity, write_identity
+
+    if args.identity:
+        identity = load_identity(args.identity)
+        path = str(Path(args.identity).resolve())
+    else:
+        identity = generate_identity()
+        path = str(Path(save).resolve()) + ".identity.toml"
+        write_identity(identity, path)
+        say(f"test identity for --fill written to {path}")
+    plan.fill = identity.values()
+    plan.submit = bool(args.submit)
+    return options._replace(identity=path)
+
+
+def _with_fills(options: InspectOptions, plan: ScanPlan) -> InspectOptions:
+    """Which selector each identity field was typed into, and when a form was first sent."""
+    typed: dict[str, str] = {}
+    for page in plan.fills:
+        for filled in page.fields:
+            typed.setdefault(filled.classified_as, filled.selector)
+    times = [page.submitted_at for page in plan.fills if page.submitted_at]
+    return options._replace(typed_into=tuple(typed.items()),
+                            submitted_at=min(times) if times else None)  # fmt: skip

@@ -31,6 +31,7 @@ def error_row(site: str, error: str) -> dict[str, Any]:
         events=0,
         categories={},
         rules={},
+        leaks={},
         duration_s=0.0,
         worker=None,
     )

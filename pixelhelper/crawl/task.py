@@ -34,6 +34,7 @@ ROW_KEYS = (
     "rules",
     "capture",
     "report",
+    "leaks",
     "duration_s",
     "worker",
 )
@@ -78,6 +79,7 @@ def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
     pages = 0
     try:
         outcome = _visit(job, site, capture)
+        job = {**job, "fills": outcome.get("fills") or []}
         pages = int(outcome.get("pages") or 0)
         error = _error_of(outcome)
     except Exception as exc:  # noqa: BLE001  (a row, never a lost site)
@@ -93,13 +95,15 @@ def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
         "rules": {},
         "capture": None,
         "report": None,
+        "leaks": {},
     }
     try:
         row.update(_audit(capture, report_path, work, job))
     except Exception as exc:  # noqa: BLE001
         error = error or f"audit failed: {type(exc).__name__}: {exc}"
     if error:
-        row["status"], row["error"] = "error", _safe(error)
+        # the site as given may carry credentials or an email: its errors quote it as shown
+        row["status"], row["error"] = "error", _safe(error.replace(site, shown_site(site)))
     row["duration_s"] = round(time.monotonic() - started, 2)
     row["worker"] = worker_name()
     return {
@@ -120,6 +124,8 @@ def _visit(job: dict[str, Any], site: str, capture: Path) -> dict[str, Any]:
         mode=str(job.get("mode", "observe")),
         page_timeout=max(2.0, min(20.0, timeout / 2)),
         chromium=str(job.get("chromium") or "/usr/bin/chromium"),
+        fill=job.get("fill") or None,
+        submit=bool(job.get("submit")),
     )
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(  # the plan on stdin: a site's credentials stay off argv
@@ -192,12 +198,22 @@ def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> 
     if not capture.exists() or capture.stat().st_size == 0:
         capture.unlink(missing_ok=True)
         return {}
-    options = InspectOptions(region=job.get("region"), known_identities=job.get("known_identities"))
+    typed: dict[str, str] = {}
+    for fill in job.get("fills") or []:
+        for kind, selector in fill.get("fields") or []:
+            typed.setdefault(str(kind), str(selector))
+    times = [f["submitted_at"] for f in job.get("fills") or [] if f.get("submitted_at")]
+    options = InspectOptions(
+        region=job.get("region"), known_identities=job.get("known_identities"),
+        identity=job.get("identity") if job.get("fill") else None,
+        typed_into=tuple(typed.items()), submitted_at=min(times) if times else None,
+    )  # fmt: skip
     result = audit_paths([capture], options)
     report = build_report(result)
     write_text(report_path, json.dumps(report, indent=1) + "\n")
     sensitive = Counter(f.category for f in result.findings if f.type == "sensitive")
     rules = Counter(f.rule for f in result.findings)
+    leaks = Counter(f.stage or "typed" for f in result.findings if f.rule == "form-data-leak")
     return {
         "pixels": [p["code"] for p in report["pixels"]],
         "events": len(report["events"]),
@@ -205,11 +221,11 @@ def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> 
         "rules": dict(sorted(rules.items())),
         "capture": capture.relative_to(out).as_posix(),
         "report": report_path.relative_to(out).as_posix(),
+        "leaks": dict(sorted(leaks.items())),
     }
 
 
 def _safe(text: str) -> str:
     from pixelhelper.output.terminal import neutralise
-    from pixelhelper.redact import scrub_text
 
-    return neutralise(scrub_text(text))[:500]
+    return neutralise(shown_site(text))[:500]  # credentials and emails withheld, as in a site

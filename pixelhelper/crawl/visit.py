@@ -39,6 +39,9 @@ class VisitPlan:
     mode: str = "observe"
     page_timeout: float = 20.0
     chromium: str = "/usr/bin/chromium"
+    fill: dict[str, str] | None = None  # `--fill`: the identity values to type
+    submit: bool = False
+    fills: list[Any] = field(default_factory=list)  # what `--fill` did (not part of the plan)
 
 
 def same_site(start: str, url: str) -> bool:
@@ -68,7 +71,7 @@ def _links(page: Any) -> list[str]:
 
 def browse_site(plan: VisitPlan, proxy: str) -> dict[str, Any]:
     """Breadth-first over same-site links; every page failure is a problem line."""
-    from pixelhelper.scan import headless_page, interact
+    from pixelhelper.scan import fill_and_wait, headless_page, interact
 
     visited: list[str] = []
     problems: list[str] = []
@@ -86,6 +89,8 @@ def browse_site(plan: VisitPlan, proxy: str) -> dict[str, Any]:
                     status = response.status if response is not None else None
                 visited.append(url)
                 interact(page, plan.clicks, plan.wait)
+                if plan.fill:  # typed as on the start page: only this site's pages are here
+                    plan.fills.append(fill_and_wait(page, plan.site, plan))
                 for link in _links(page):
                     key = urldefrag(link)[0]
                     if key not in seen and same_site(plan.site, key):
@@ -95,7 +100,12 @@ def browse_site(plan: VisitPlan, proxy: str) -> dict[str, Any]:
                 if not visited and status is None:
                     visited.append(url)
                 problems.append(f"{url}: {str(exc).splitlines()[0]}")
-    return {"pages": len(visited), "status": status, "problems": problems}
+    fills = [
+        {"page": f.page, "fields": [[x.classified_as, x.selector] for x in f.fields],
+         "submitted": f.submitted, "submitted_at": f.submitted_at}
+        for f in plan.fills
+    ]  # fmt: skip
+    return {"pages": len(visited), "status": status, "problems": problems, "fills": fills}
 
 
 def visit(plan: VisitPlan) -> dict[str, Any]:
@@ -129,7 +139,9 @@ def main(argv: list[str]) -> int:
 
 
 def plan_json(plan: VisitPlan) -> str:
-    return json.dumps(asdict(plan))
+    plan_dict = asdict(plan)
+    plan_dict.pop("fills")
+    return json.dumps(plan_dict)
 
 
 if __name__ == "__main__":

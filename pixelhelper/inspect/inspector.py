@@ -29,12 +29,40 @@ class Inspector:
         self.identities = identities
         self.sensitive = SensitiveDataDetector(self.options.region, identities)
         self.rule_context = RuleContext(identities=identities)
+        self.leaks = None
+        if self.options.identity:
+            from pixelhelper.forms.identity import load_identity
+            from pixelhelper.inspect.leaks import LeakMatcher
+
+            values = load_identity(self.options.identity).values()
+            self.leaks = LeakMatcher(values, (self.options.region or "US").upper())
+        self._typed_into = dict(self.options.typed_into)
+        self.known_leaks = None
+        if identities:  # the known identities, under any encoding too
+            from pixelhelper.inspect.leaks import LeakMatcher
+
+            kinds = {i: "email" if "@" in i else "phone" for i in identities.identities}
+            region = (self.options.region or "US").upper()
+            self.known_leaks = LeakMatcher({i: i for i in kinds}, region, kinds)
 
     def event(self, index: int, event: PixelEvent) -> list[Finding]:
         """Findings about a single event: sensitive data, then setup rules."""
-        return self.sensitive.findings(index, event) + event_findings(
-            index, event, self.rule_context
-        )
+        if not (self.leaks or self.known_leaks):  # the usual audit: the fields read once
+            return self.sensitive.findings(index, event) + event_findings(
+                index, event, self.rule_context
+            )
+        from pixelhelper.inspect.fields import event_fields
+        from pixelhelper.inspect.rules.forms import known_identity_findings, leak_findings
+
+        fields = list(event_fields(event))  # read once, for the detectors and the leak search
+        found = self.sensitive.findings(index, event, fields)
+        found += event_findings(index, event, self.rule_context)
+        if self.leaks:
+            found += leak_findings(index, fields, event, self.leaks, self._typed_into,
+                                   self.options.submitted_at)  # fmt: skip
+        if self.known_leaks:
+            found = known_identity_findings(index, fields, event, self.known_leaks, found)
+        return found
 
     def session(self, events: Sequence[EventFacts], session: Session) -> list[Finding]:
         """Findings that need the whole session (duplicates, missing events), from the

@@ -158,8 +158,11 @@ class SensitiveDataDetector:
         self._page_context: dict[str, bool] = {}
         self._sites: dict[str, SiteFacts] = {}
 
-    def findings(self, index: int | None, event: PixelEvent) -> list[Finding]:
-        """Sensitive-data findings of one event, one per (category, location, value)."""
+    def findings(
+        self, index: int | None, event: PixelEvent, fields: list[TextField] | None = None
+    ) -> list[Finding]:
+        """Sensitive-data findings of one event, one per (category, location, value);
+        `fields`: the event's `event_fields`, when the caller has them already."""
         site = self._site(event)
         page_text = _page_text(event)
         page_context = self._page_context.get(page_text)
@@ -174,7 +177,7 @@ class SensitiveDataDetector:
         out: dict[tuple[str, str, str], Finding] = {}
         health_fields: set[str] = set()
         site_fields: list[TextField] = []
-        for field in event_fields(event):
+        for field in event_fields(event) if fields is None else fields:
             hits, health, identity = self._hits(field, ctx)
             if health:
                 health_fields.add(field.location)

@@ -89,12 +89,30 @@ def renderables(report: dict[str, Any]) -> Iterator[RenderableType]:
         yield line(0, ("Session findings", "bold"))
         for finding in loose:
             yield _finding_line(2, finding)
+    yield from _forms(report)
     yield from explanations(report)
     summary = report["summary"]
     counts = ", ".join(f"{n} {s}" for s, n in summary["findings"].items() if n) or "none"
     yield line(
         0, (f"Findings: {counts}. Decode errors: {summary['decode_errors']}.", "bold"), wrap=True
     )
+
+
+def _forms(report: dict[str, Any]) -> Iterator[RenderableType]:
+    """`scan --fill`: what was typed where, so a page without a leak shows it was tried."""
+    forms = report.get("forms") or []
+    if not forms:
+        return
+    yield line(0, ("Forms filled", "bold"))
+    for page in forms:
+        sent = f"  (submitted: {', '.join(page['submitted'])})" if page.get("submitted") else ""
+        yield line(2, page.get("page") or "(page)", sent, wrap=True)
+        for item in page.get("fields") or []:
+            yield line(4, (str(item.get("selector")), "bold"),
+                       f"  {item.get('classified_as')} = {as_json(item.get('value'))}",
+                       wrap=True)  # fmt: skip
+        if not page.get("fields"):
+            yield line(4, ("no identity field found", "dim"))
 
 
 def _header(report: dict[str, Any]) -> Iterator[RenderableType]:

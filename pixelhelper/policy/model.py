@@ -85,9 +85,11 @@ Category = Annotated[str, AfterValidator(_known_category)]
 
 def categories() -> frozenset[str]:
     """Finding categories a policy may name: the sensitive-data kinds and the setup levels."""
+    from pixelhelper.inspect.leaks import CATEGORIES
     from pixelhelper.inspect.rules.sensitive import WHY
 
-    return frozenset(WHY) | {"pixel", "event", "parameter", "policy"}
+    return frozenset(WHY) | frozenset(CATEGORIES.values()) | {"pixel", "event", "parameter",
+                                                              "policy"}  # fmt: skip
 
 
 class _Strict(BaseModel):

@@ -100,8 +100,10 @@ def mask(value: str, category: str) -> str:
         return _mask_digits(value, 0, 4)
     if category == "ip_address":
         return _mask_ip(value)
-    if category in ("person_name", "street_address"):
+    if category in ("person_name", "street_address", "name", "address"):
         return _mask_words(value)
+    if category == "postal_code":
+        return _mask_digits(value, 2, 0)
     if category in ("date_of_birth", "precise_location"):
         return _mask_digits(value, 2, 0)
     if category == "hashed_identity":

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pixelhelper.inspect.rules import (  # noqa: F401  (registration)
     dedup,
     events,
+    forms,
     identity,
     params,
     pixel,

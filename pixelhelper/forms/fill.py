@@ -1,0 +1,115 @@
+"""Type a test identity into a page's forms as a visitor does (Playwright): click the field,
+press the keys with a small delay, then Tab, so `input`, `change` and `blur` listeners fire.
+
+Never into a password, payment-card, CVC, file or hidden field (`classify.never_type`); never
+a payment form submitted; with `submit`, each form that was typed into is submitted once, and
+only when it posts to the site being visited.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from pixelhelper.forms.classify import FieldFacts, classify, never_type
+
+KEY_DELAY_MS = 15  # between key presses: fast, but every key is its own event
+MAX_FIELDS = 40  # typed into per page
+_VALUE_CAP = 200
+_FACTS = tuple(FieldFacts.__dataclass_fields__)
+
+
+@dataclass
+class FilledField:
+    """One field typed into."""
+
+    selector: str
+    classified_as: str
+    value: str
+
+
+@dataclass
+class PageFill:
+    """What was found and filled on one page."""
+
+    page: str
+    fields: list[FilledField] = field(default_factory=list)
+    submitted: list[str] = field(default_factory=list)  # form selectors submitted
+    submitted_at: float | None = None  # when the first was (this machine's clock)
+
+
+def _fields_js() -> str:
+    """The page script listing every form field (package data, `fields.js`)."""
+    from importlib import resources
+
+    return resources.files("pixelhelper.forms").joinpath("fields.js").read_text("utf-8")
+
+
+def fill_page(
+    page: Any, values: dict[str, str], *, submit: bool, same_site: Callable[[str], bool]
+) -> PageFill:
+    """Type `values` into the page's identity fields; submit each typed-into form once when
+    `submit`, if it is no payment form and posts to the same site (`same_site(url)`)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    log = PageFill(page.url)
+    try:
+        described = page.evaluate(_fields_js())
+    except PlaywrightError:
+        return log
+    forms: dict[str, tuple[str, bool]] = {}  # form selector -> (action, payment)
+    for facts in described:
+        if len(log.fields) >= MAX_FIELDS:
+            break
+        info = FieldFacts(**{key: facts[key] for key in _FACTS})
+        kind = classify(info)
+        value = values.get(kind) if kind else None
+        if not kind or not value or never_type(info):
+            continue
+        try:
+            _type_into(page, str(facts["selector"]), value[:_VALUE_CAP], info.type)
+        except PlaywrightError:
+            continue
+        log.fields.append(FilledField(str(facts["selector"]), kind, value))
+        if facts.get("form"):
+            forms[str(facts["form"])] = (str(facts.get("action") or ""), bool(facts["payment"]))
+    if submit:
+        for selector, (action, payment) in forms.items():
+            target = urljoin(page.url, action) if action else page.url
+            if payment or not same_site(target):
+                continue  # never a payment form, never off the site
+            log.submitted_at = log.submitted_at or time.time()
+            _submit(page, selector)
+            log.submitted.append(selector)
+            break  # the page changes: one form a page
+    return log
+
+
+def _type_into(page: Any, selector: str, value: str, kind: str) -> None:
+    """As a visitor types: click, the keys one by one, then Tab (blur and change fire)."""
+    element = page.locator(selector).first
+    element.click(timeout=3000)
+    if kind == "date":
+        element.fill(value)  # a date input takes its value, not key presses
+    else:
+        element.press_sequentially(value, delay=KEY_DELAY_MS, timeout=10_000)
+    element.press("Tab")
+
+
+def _submit(page: Any, form: str) -> None:
+    """Submit a form as its button does (its submit listeners run), and wait for the page it
+    leads to (an XHR form leads nowhere: then the wait ends at its timeout)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        with page.expect_navigation(timeout=8_000, wait_until="load"):
+            page.eval_on_selector(
+                form,
+                "f => { const b = f.querySelector('[type=submit], button:not([type])');"
+                " if (b) b.click(); else f.requestSubmit(); }",
+            )
+    except PlaywrightError:
+        pass  # sent without a navigation, or the form refused: what was sent is recorded
