@@ -300,3 +300,38 @@ def test_an_interrupted_crawl_says_how_to_go_on(tmp_path, monkeypatch, capsys):
     assert main(["crawl", "example.com", "--out", str(tmp_path / "c")]) == 130
     err = capsys.readouterr().err
     assert "interrupted: 0 of 1 site(s)" in err and "run the same command again" in err
+
+
+def test_the_github_recipe_writes_its_reports_before_the_gate_can_fail():
+    recipe = (ROOT / "examples" / "ci" / "github-actions.yml").read_text()
+    gate = recipe.index("--format github")
+    assert recipe.index("--format sarif") < gate and recipe.index("--format junit") < gate
+    assert "--exit-zero" in recipe[recipe.index("--format sarif") : gate]
+
+
+def test_the_help_names_every_key_and_the_tree_says_loads_and_events_in_words():
+    from pixelhelper.live.widgets import HELP
+
+    for key in ("end, f", "tab", "left/right", "pgup/pgdn"):
+        assert key in HELP
+    assert "prints the session report" not in HELP.split("q, ctrl+c", 1)[1].split("\n")[0] or (
+        "live" in HELP.split("q, ctrl+c", 1)[1].split("\n")[0]
+    )
+
+
+def test_open_starts_the_browser_and_the_help_says_what_timeout_means(capsys):
+    import argparse
+
+    from pixelhelper.cli import _parser
+    from pixelhelper.cli.live import wants_browser
+
+    args = _parser().parse_args(["live", "--open", "https://shop.example/"])
+    assert isinstance(args, argparse.Namespace) and not args.browser and wants_browser(args)
+    assert not wants_browser(_parser().parse_args(["live"]))
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["scan", "--help"])
+    scan_help = " ".join(capsys.readouterr().out.split())
+    assert "how long one page may take to load" in scan_help
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["crawl", "--help"])
+    assert "one whole site" in " ".join(capsys.readouterr().out.split())

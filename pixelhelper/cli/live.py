@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     config = proxy_config(args, args.port)
     config.report = checked(args.report, "--report")
     config.extra = proxy.run_args(args.mitm_set)
-    browser = args.browser or bool(args.open)  # --open names the page of a browser
+    browser = wants_browser(args)
     if _wants_app(args.view):
         from pixelhelper.live.runner import run_live_app
 
@@ -69,3 +69,8 @@ def run(args: argparse.Namespace) -> int:
         say(f"the proxy stopped with exit code {code}")
         return EXIT_ERROR
     return EXIT_OK
+
+
+def wants_browser(args: argparse.Namespace) -> bool:
+    """`--browser`, or `--open URL`, which names the page of a browser to start."""
+    return bool(args.browser or args.open)
