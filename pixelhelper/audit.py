@@ -35,6 +35,8 @@ class AuditResult:
     session: Session = field(default_factory=Session)
     forms: list[dict[str, Any]] = field(default_factory=list)
     """`scan --fill`: the fields found and typed into, page by page (values as typed)."""
+    identity: dict[str, Any] | None = None
+    """`scan --fill`: the test identity typed (`file`, and its `values` as typed)."""
 
     @property
     def has_errors(self) -> bool:
@@ -76,10 +78,14 @@ class Audit:
             return []
         if stats is not None:
             stats.pixel_requests += 1
-        return [
+        prepared = [
             (event, self.inspector.event(-1, event))
             for event in decode_request(request, recognition)
         ]
+        if prepared and self.inspector.leaks:  # the request's own headers and URL too
+            event, found = prepared[0]
+            found += self.inspector.request_leaks(request, event, found)
+        return prepared
 
     def record(self, prepared: list[tuple[PixelEvent, list[Finding]]]) -> list[int]:
         """Append prepared events and their findings; return the events' indices."""

@@ -122,7 +122,11 @@ class Report:
         yield "findings", [shown_finding(f.model_dump(mode="json"), self.masker)
                            for f in result.findings]  # fmt: skip
         yield "summary", _summary(result)
-        if result.forms:  # `scan --fill`
+        if result.identity:  # `scan --fill`: what was typed, for a later `audit --identity`
+            from pixelhelper.forms.report import shown_identity
+
+            yield "identity", shown_identity(result.identity, self.masker)
+        if result.forms:
             from pixelhelper.forms.report import shown_forms
 
             yield "forms", shown_forms(result.forms, self.masker)

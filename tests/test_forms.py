@@ -158,7 +158,7 @@ def scanned(tmp_path_factory) -> dict[str, dict]:
     reports = {}
     with forms_site() as base:
         for page, extra in (("aam", []), ("url", []), ("custom", []), ("careful", ["--submit"]),
-                            ("get", ["--submit"])):  # fmt: skip
+                            ("get", ["--submit"]), ("shadow", [])):  # fmt: skip
             out = work / f"{page}.json"
             code = main(
                 [
@@ -228,11 +228,23 @@ def test_a_get_form_leaks_on_the_page_it_leads_to(scanned):
 
 
 @needs_chromium
+def test_fields_in_shadow_roots_and_same_site_frames_are_typed_into(scanned):
+    leaks = _leaks(scanned["shadow"])
+    assert any(key.startswith("email:") for key in leaks)
+    phone = [f for key, f in leaks.items() if key.startswith("phone:")]
+    assert phone and phone[0]["field"].startswith("(frame ")
+
+
+@needs_chromium
 def test_a_careful_form_leaks_nothing_and_the_report_says_what_was_tried(scanned):
     assert _leaks(scanned["careful"]) == {}
     fields = scanned["careful"]["forms"][0]["fields"]
     assert {f["classified_as"] for f in fields} == {"email", "full_name", "city"}
     assert all("Zephyrine" not in f["value"] for f in fields)  # masked
+    identity = scanned["careful"]["identity"]
+    assert identity["file"].endswith("identity.toml")
+    assert identity["values"]["email"].endswith("@example.com")
+    assert "Zephyrine" not in json.dumps(identity)
 
 
 def test_known_identities_are_found_under_any_encoding(tmp_path):
@@ -289,3 +301,24 @@ def test_crawl_fill_counts_leaks_by_stage_per_site(tmp_path):
     report = json.loads((out / row["report"]).read_text())
     assert {f["category"] for f in report["findings"] if f["rule"] == "form-data-leak"} >= {
         "email", "phone"}  # fmt: skip
+
+
+def test_a_leak_in_a_request_header_is_found_once(tmp_path):
+    from pixelhelper.sources.writer import write_flow_file
+
+    from flowfactory import hit, pixel_flow
+
+    identity = tmp_path / "id.toml"
+    identity.write_text('email = "jane.tester@example.com"\nphone = "+1 201 555 0123"\n')
+    encoded = base64.b64encode(b"jane.tester@example.com").decode()
+    path = tmp_path / "s.flow"
+    write_flow_file(path, [pixel_flow(hit("Pageview"), cookie=f"_ttp=abc; crm_lead={encoded}",
+                                      Referer="https://shop.example/?tel=%2B12015550123")])  # fmt: skip
+    out = tmp_path / "r.json"
+    main(["audit", str(path), "--identity", str(identity), "--format", "json", "-o", str(out)])
+    leaks = {f["location"]: f for f in json.loads(out.read_text())["findings"]
+             if f["rule"] == "form-data-leak"}  # fmt: skip
+    assert leaks["header:Cookie"]["encoding"] == ["base64"]
+    assert leaks["header:Referer"]["category"] == "phone"
+    assert leaks["header:Referer"]["stage"] is None  # a plain audit knows no submit
+    assert "jane.tester" not in out.read_text()

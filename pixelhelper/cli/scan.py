@@ -93,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         from pixelhelper.forms.report import forms_section
 
         result.forms = forms_section(plan.fills)
+        result.identity = {"file": options.identity, "values": plan.fill}
     code = emit(result, args)
     return EXIT_ERROR if problems and code == EXIT_OK else code
 

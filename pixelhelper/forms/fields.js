@@ -3,8 +3,15 @@
 () => {
   const out = [];
   const esc = (s) => (window.CSS && CSS.escape) ? CSS.escape(s) : s.replace(/[^\w-]/g, '\\$&');
-  const unique = (id) => id && document.querySelectorAll('#' + esc(id)).length === 1;
+  const unique = (id, root) => id && (root || document).querySelectorAll('#' + esc(id)).length === 1;
   const selectorOf = (el) => {
+    const root = el.getRootNode();
+    if (root !== document) {  // inside a shadow root: Playwright's CSS pierces open ones
+      if (unique(el.id, root) && unique(el.id)) return '#' + esc(el.id);
+      const name = el.getAttribute('name');
+      if (name) return root.host.tagName.toLowerCase() + ' ' + el.tagName.toLowerCase()
+        + '[name="' + name.replace(/"/g, '\\"') + '"]';
+    }
     if (unique(el.id)) return '#' + esc(el.id);
     const parts = [];
     let node = el;
@@ -32,7 +39,15 @@
     return texts.join(' ').trim().slice(0, 200);
   };
   const secret = /cc-|card|cvc|cvv|iban/i;
-  for (const el of [...document.querySelectorAll('input, textarea')].slice(0, 400)) {
+  // the fields of the document and of every open shadow root in it (web components)
+  const fieldsIn = (root, found) => {
+    for (const el of root.querySelectorAll('input, textarea')) found.push(el);
+    for (const host of root.querySelectorAll('*')) {
+      if (host.shadowRoot && found.length < 400) fieldsIn(host.shadowRoot, found);
+    }
+    return found;
+  };
+  for (const el of fieldsIn(document, []).slice(0, 400)) {
     const style = window.getComputedStyle(el);
     const rect = el.getBoundingClientRect();
     const form = el.form;

@@ -56,26 +56,32 @@ def fill_page(
     from playwright.sync_api import Error as PlaywrightError
 
     log = PageFill(page.url)
-    try:
-        described = page.evaluate(_fields_js())
-    except PlaywrightError:
-        return log
-    forms: dict[str, tuple[str, bool]] = {}  # form selector -> (action, payment)
-    for facts in described:
-        if len(log.fields) >= MAX_FIELDS:
-            break
-        info = FieldFacts(**{key: facts[key] for key in _FACTS})
-        kind = classify(info)
-        value = values.get(kind) if kind else None
-        if not kind or not value or never_type(info):
+    forms: dict[str, tuple[str, bool]] = {}  # main-frame form selector -> (action, payment)
+    for frame in page.frames:  # the page, and its frames on the same site (never others)
+        main = frame == page.main_frame
+        if not main and not same_site(frame.url):
             continue
         try:
-            _type_into(page, str(facts["selector"]), value[:_VALUE_CAP], info.type)
+            described = frame.evaluate(_fields_js())
         except PlaywrightError:
             continue
-        log.fields.append(FilledField(str(facts["selector"]), kind, value))
-        if facts.get("form"):
-            forms[str(facts["form"])] = (str(facts.get("action") or ""), bool(facts["payment"]))
+        for facts in described:
+            if len(log.fields) >= MAX_FIELDS:
+                break
+            info = FieldFacts(**{key: facts[key] for key in _FACTS})
+            kind = classify(info)
+            value = values.get(kind) if kind else None
+            if not kind or not value or never_type(info):
+                continue
+            try:
+                _type_into(frame, str(facts["selector"]), value[:_VALUE_CAP], info.type)
+            except PlaywrightError:
+                continue
+            where = "" if main else f"(frame {frame.url}) "
+            log.fields.append(FilledField(where + str(facts["selector"]), kind, value))
+            if main and facts.get("form"):
+                action, payment = str(facts.get("action") or ""), bool(facts["payment"])
+                forms[str(facts["form"])] = (action, payment)
     if submit:
         for selector, (action, payment) in forms.items():
             target = urljoin(page.url, action) if action else page.url
@@ -88,9 +94,9 @@ def fill_page(
     return log
 
 
-def _type_into(page: Any, selector: str, value: str, kind: str) -> None:
+def _type_into(frame: Any, selector: str, value: str, kind: str) -> None:
     """As a visitor types: click, the keys one by one, then Tab (blur and change fire)."""
-    element = page.locator(selector).first
+    element = frame.locator(selector).first
     element.click(timeout=3000)
     if kind == "date":
         element.fill(value)  # a date input takes its value, not key presses

@@ -43,3 +43,16 @@ def shown_forms(forms: list[dict[str, Any]], masker: Masker | None) -> list[dict
         page_url = redact_value(str(page.get("page") or ""), masker)
         out.append({**page, "page": page_url, "fields": fields})
     return out
+
+
+def shown_identity(identity: dict[str, Any], masker: Masker | None) -> dict[str, Any]:
+    """The test identity as it may be printed: its file, and each value masked by its kind
+    (raw with `--show-values`)."""
+    from pixelhelper.redact import mask
+
+    values = identity.get("values") or {}
+    shown = {
+        name: value if masker is None else mask(str(value), CATEGORIES.get(name, name))
+        for name, value in values.items()
+    }
+    return {"file": str(identity.get("file") or ""), "values": shown}

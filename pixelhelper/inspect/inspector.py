@@ -11,6 +11,7 @@ from pixelhelper.inspect.rules import RuleContext, event_findings, session_findi
 from pixelhelper.inspect.sensitive import SensitiveDataDetector
 
 if TYPE_CHECKING:
+    from pixelhelper.capture import CapturedRequest
     from pixelhelper.models import Finding, PixelEvent
     from pixelhelper.session import Session
     from pixelhelper.store import EventFacts
@@ -63,6 +64,18 @@ class Inspector:
         if self.known_leaks:
             found = known_identity_findings(index, fields, event, self.known_leaks, found)
         return found
+
+    def request_leaks(
+        self, request: CapturedRequest, event: PixelEvent, found: list[Finding]
+    ) -> list[Finding]:
+        """`form-data-leak`s in what a request carries beside its events' fields: its URL and
+        its headers (Referer, Cookie, any other), each identity field once per request."""
+        from pixelhelper.inspect.rules.forms import request_leak_findings
+
+        if self.leaks is None:
+            return []
+        return request_leak_findings(request, event, self.leaks, self._typed_into,
+                                     self.options.submitted_at, found)  # fmt: skip
 
     def session(self, events: Sequence[EventFacts], session: Session) -> list[Finding]:
         """Findings that need the whole session (duplicates, missing events), from the

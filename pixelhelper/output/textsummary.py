@@ -104,6 +104,10 @@ def _forms(report: dict[str, Any]) -> Iterator[RenderableType]:
     if not forms:
         return
     yield line(0, ("Forms filled", "bold"))
+    identity = report.get("identity") or {}
+    if identity:
+        typed = ", ".join(f"{k} {as_json(v)}" for k, v in (identity.get("values") or {}).items())
+        yield line(2, ("test identity: ", "bold"), typed, f" ({identity.get('file')})", wrap=True)
     for page in forms:
         sent = f"  (submitted: {', '.join(page['submitted'])})" if page.get("submitted") else ""
         yield line(2, page.get("page") or "(page)", sent, wrap=True)

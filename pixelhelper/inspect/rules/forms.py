@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pixelhelper.inspect.rules.registry import describe
 
 if TYPE_CHECKING:
+    from pixelhelper.capture import CapturedRequest
     from pixelhelper.inspect.fields import TextField
     from pixelhelper.inspect.leaks import Leak, LeakMatcher
     from pixelhelper.models import Finding, PixelEvent
@@ -59,10 +60,7 @@ def leak_findings(
     found in."""
     from pixelhelper.inspect.leaks import MIN_TOKEN
 
-    stage = None
-    if submitted_at is not None or typed_into:
-        typed = submitted_at is None or (event.capture_time or 0) < submitted_at
-        stage = "typed" if typed else "submitted"
+    stage = _stage(event, typed_into, submitted_at)
     seen: set[str] = set()
     for text_field in fields:
         if len(text_field.text) < MIN_TOKEN:
@@ -73,6 +71,39 @@ def leak_findings(
             seen.add(leak.field)
             yield _finding(index, event, leak, text_field.location, matcher, typed_into, stage,
                            text_field.carrier)  # fmt: skip
+
+
+def _stage(event: PixelEvent, typed_into: dict[str, str], submitted_at: float | None) -> str | None:
+    """typed (before any submit) or submitted; None when nothing says (a plain audit)."""
+    if submitted_at is None and not typed_into:
+        return None
+    typed = submitted_at is None or (event.capture_time or 0) < submitted_at
+    return "typed" if typed else "submitted"
+
+
+def request_leak_findings(
+    request: CapturedRequest,
+    event: PixelEvent,
+    matcher: LeakMatcher,
+    typed_into: dict[str, str],
+    submitted_at: float | None,
+    found: list[Finding],
+) -> list[Finding]:
+    """Leaks in the request's URL and headers that its event's fields did not show (a Cookie
+    the site set from a form, a Referer with the query of a thank-you page)."""
+    seen = {f.value for f in found if f.rule == "form-data-leak"}  # each value once a request
+    stage = _stage(event, typed_into, submitted_at)
+    out: list[Finding] = []
+    texts = [("url", request.url)] + [(f"header:{name}", value) for name, value in request.headers]
+    for location, text in texts:
+        if len(text) < 4:
+            continue
+        for leak in matcher.scan(text):
+            if matcher.value_of(leak.field) in seen:
+                continue
+            seen.add(matcher.value_of(leak.field))
+            out.append(_finding(None, event, leak, location, matcher, typed_into, stage, text))
+    return out
 
 
 def _finding(
