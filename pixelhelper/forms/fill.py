@@ -8,6 +8,7 @@ only when it posts to the site being visited.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,6 +91,9 @@ def fill_page(
             log.submitted_at = log.submitted_at or time.time()
             _submit(page, selector)
             log.submitted.append(selector)
+            if not same_site(page.url):  # the site redirected the form away: come back
+                with contextlib.suppress(PlaywrightError):
+                    page.go_back(wait_until="load", timeout=8_000)
             break  # the page changes: one form a page
     return log
 
