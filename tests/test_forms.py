@@ -322,3 +322,14 @@ def test_a_leak_in_a_request_header_is_found_once(tmp_path):
     assert leaks["header:Referer"]["category"] == "phone"
     assert leaks["header:Referer"]["stage"] is None  # a plain audit knows no submit
     assert "jane.tester" not in out.read_text()
+
+
+def test_what_a_hostile_page_says_of_its_fields_is_only_text():
+    from pixelhelper.forms.fill import _facts
+
+    assert _facts({"selector": 7}) is None and _facts(["not", "a", "field"]) is None
+    facts = _facts({"selector": "#x", "type": {"evil": 1}, "label": None, "hidden": "yes",
+                    "name": "e" * 10_000})  # fmt: skip
+    assert facts is not None and facts.type == "{'evil': 1}" and facts.label == ""
+    assert facts.hidden is True and len(facts.name) == 500
+    assert classify(facts) is None  # hidden: never typed into

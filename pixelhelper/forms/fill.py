@@ -66,10 +66,12 @@ def fill_page(
             described = frame.evaluate(_fields_js())
         except PlaywrightError:
             continue
-        for facts in described:
+        for facts in described if isinstance(described, list) else []:
             if len(log.fields) >= MAX_FIELDS:
                 break
-            info = FieldFacts(**{key: facts[key] for key in _FACTS})
+            info = _facts(facts)
+            if info is None:
+                continue
             kind = classify(info)
             value = values.get(kind) if kind else None
             if not kind or not value or never_type(info):
@@ -96,6 +98,16 @@ def fill_page(
                     page.go_back(wait_until="load", timeout=8_000)
             break  # the page changes: one form a page
     return log
+
+
+def _facts(facts: Any) -> FieldFacts | None:
+    """What the page said of a field, as plain strings and flags (a page's own scripts can
+    make its DOM answer anything)."""
+    if not isinstance(facts, dict) or not isinstance(facts.get("selector"), str):
+        return None
+    flags = ("hidden", "disabled", "readonly")
+    texts = {key: str(facts.get(key) or "")[:500] for key in _FACTS if key not in flags}
+    return FieldFacts(**texts, **{key: bool(facts.get(key)) for key in flags})  # type: ignore[arg-type]
 
 
 def _type_into(frame: Any, selector: str, value: str, kind: str) -> None:

@@ -23,23 +23,20 @@ import logging
 from collections.abc import Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mitmproxy import ctx, exceptions, http
+from mitmproxy import ctx, http
 from rich.console import Console
 
-from pixelhelper.errors import PixelHelperError
-from pixelhelper.files import check_writable
-from pixelhelper.inspect import InspectOptions
 from pixelhelper.live import snapshot
-from pixelhelper.live.answers import blocked_response, enforce_local_answers, is_tiktok_flow
+from pixelhelper.live.answers import blocked_response, is_tiktok_flow
 from pixelhelper.live.connections import ConnectionGuard
 from pixelhelper.live.logs import ScrubFilter, quiet_cancelled_connections
 from pixelhelper.live.observer import BACKLOG, INLINE_LIMIT, Observed, RemoteObserver
-from pixelhelper.live.options import MODES, declare_options, refuse_repeated_options
+from pixelhelper.live.options import checked_state, declare_options, refuse_repeated_options
 from pixelhelper.live.recorder import Recorder
 from pixelhelper.live.redaction import REDACTED, Outcome, redact_request, reword_for_mode
 from pixelhelper.live.screen import Screen, exit_report
 from pixelhelper.live.script import SCRIPT_HOOKS, script_namespace
-from pixelhelper.live.state import LiveSettings, LiveState, in_thread, paused_gc
+from pixelhelper.live.state import LiveState, in_thread, paused_gc
 from pixelhelper.live.watchdog import ParentWatchdog
 from pixelhelper.recognise import Kind, Recognition, recognise
 from pixelhelper.sources import request_from_flow
@@ -98,44 +95,13 @@ class PixelHelper:
         quiet_cancelled_connections()
 
     def configure(self, updated: set[str]) -> None:
-        """Validate options and (re)build the inspection state."""
+        """Validate options and (re)build the inspection state (`options.checked_state`)."""
         opts = ctx.options
-        if "pixelhelper_mode" in updated and opts.pixelhelper_mode not in MODES:
-            raise exceptions.OptionsError(f"pixelhelper_mode must be one of {', '.join(MODES)}")
-        if opts.pixelhelper_mode in ("block", "redact"):
-            enforce_local_answers(opts)
-        for name in ("pixelhelper_save", "pixelhelper_report"):
-            if name in updated and getattr(opts, name):
-                try:
-                    check_writable(getattr(opts, name), name)
-                except PixelHelperError as exc:
-                    raise exceptions.OptionsError(str(exc)) from exc
         self.recorder.save_all = opts.pixelhelper_save_all  # read here, not per flow (a copy)
-        relevant = {"pixelhelper_known_identities", "pixelhelper_region", "pixelhelper_show_values",
-                    "pixelhelper_identity",
-                    "pixelhelper_mode", "pixelhelper_save", "pixelhelper_listen"}  # fmt: skip
-        if self.state is not None and not (updated & relevant):
-            return
-        options = InspectOptions(
-            region=opts.pixelhelper_region or None,
-            known_identities=opts.pixelhelper_known_identities or None,
-            identity=opts.pixelhelper_identity or None,
-        )
-        listen = (
-            opts.pixelhelper_listen
-            or f"{opts.listen_host or '127.0.0.1'}:{opts.listen_port or 8080}"
-        )
-        settings = LiveSettings(
-            listen=listen,
-            mode=opts.pixelhelper_mode,
-            save=opts.pixelhelper_save or None,
-            show_values=opts.pixelhelper_show_values,
-        )
-        try:
-            self.state = LiveState(settings=settings, options=options)
-        except PixelHelperError as exc:
-            raise exceptions.OptionsError(str(exc)) from exc
-        self.observer.renew(options)  # the process inspects with the old options
+        state = checked_state(opts, updated, rebuild=self.state is None)
+        if state is not None:
+            self.state = state
+            self.observer.renew()  # the process inspects with the old options
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -20,7 +20,6 @@ from typing import Any
 
 from mitmproxy import ctx, http
 
-from pixelhelper.inspect import InspectOptions
 from pixelhelper.live import snapshot
 from pixelhelper.live.remote_inspector import RemoteInspector
 from pixelhelper.live.state import LiveState, in_thread
@@ -100,7 +99,7 @@ class RemoteObserver:
             log.warning("pixelhelper: no inspection process (%s); inspecting in the proxy", exc)
         return self.remote.alive
 
-    def renew(self, options: InspectOptions) -> None:
+    def renew(self) -> None:
         """The options changed: the process inspects with the old ones, so a new one, lazily."""
         if self.remote is not None:
             self.remote.close()

@@ -1,14 +1,23 @@
-"""The addon's options (`pixelhelper_*`, declared on mitmproxy's global namespace) and the
-refusal of an option given twice, which would make mitmproxy drop the addon silently."""
+"""The addon's options (`pixelhelper_*`, declared on mitmproxy's global namespace), their
+checks and the inspection state built from them, and the refusal of an option given twice,
+which would make mitmproxy drop the addon silently."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pixelhelper.live.state import LiveState
 
 log = logging.getLogger("pixelhelper")
+
+# The options whose change rebuilds the inspection state.
+_STATE_OPTIONS = frozenset({"pixelhelper_known_identities", "pixelhelper_region",
+                            "pixelhelper_show_values", "pixelhelper_identity", "pixelhelper_mode",
+                            "pixelhelper_save", "pixelhelper_listen"})  # fmt: skip
 
 MODES = ("observe", "block", "redact")
 VIEWS = ("auto", "live", "lines", "none", "stream")
@@ -112,3 +121,47 @@ def refuse_repeated_options(master: Any) -> None:
                   "(the proxy does not start)", ", ".join(repeated))  # fmt: skip
         with contextlib.suppress(RuntimeError):  # no running loop: nothing is proxied yet
             asyncio.get_running_loop().call_later(_REFUSED_EXIT_AFTER, master.shutdown)
+
+
+def checked_state(opts: Any, updated: set[str], rebuild: bool) -> LiveState | None:
+    """Check the options just `updated`, then the inspection state they make: a new one when
+    one of them matters to it (or `rebuild`), else None (keep the current one).
+
+    Raises:
+        mitmproxy.exceptions.OptionsError: a bad mode, an unwritable file, an option that
+            would let block mode pass TikTok's hosts, an unusable identities file.
+    """
+    from mitmproxy import exceptions
+
+    from pixelhelper.errors import PixelHelperError
+    from pixelhelper.files import check_writable
+    from pixelhelper.inspect import InspectOptions
+    from pixelhelper.live.answers import enforce_local_answers
+    from pixelhelper.live.state import LiveSettings, LiveState
+
+    if "pixelhelper_mode" in updated and opts.pixelhelper_mode not in MODES:
+        raise exceptions.OptionsError(f"pixelhelper_mode must be one of {', '.join(MODES)}")
+    if opts.pixelhelper_mode in ("block", "redact"):
+        enforce_local_answers(opts)
+    for name in ("pixelhelper_save", "pixelhelper_report"):
+        if name in updated and getattr(opts, name):
+            try:
+                check_writable(getattr(opts, name), name)
+            except PixelHelperError as exc:
+                raise exceptions.OptionsError(str(exc)) from exc
+    if not rebuild and not (updated & _STATE_OPTIONS):
+        return None
+    options = InspectOptions(
+        region=opts.pixelhelper_region or None,
+        known_identities=opts.pixelhelper_known_identities or None,
+        identity=opts.pixelhelper_identity or None,
+    )
+    address = f"{opts.listen_host or '127.0.0.1'}:{opts.listen_port or 8080}"
+    listen = opts.pixelhelper_listen or address
+    settings = LiveSettings(listen=listen, mode=opts.pixelhelper_mode,
+                            save=opts.pixelhelper_save or None,
+                            show_values=opts.pixelhelper_show_values)  # fmt: skip
+    try:
+        return LiveState(settings=settings, options=options)
+    except PixelHelperError as exc:
+        raise exceptions.OptionsError(str(exc)) from exc
