@@ -15,7 +15,6 @@ innermost first, outermost last (`["lowercase", "sha256"]`, `["base64", "json"]`
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import re
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus
 
 import ahocorasick
+
+from pixelhelper.redact.masking import b64_text
 
 HASHES = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_256")
 MAX_LAYERS = 3
@@ -224,8 +225,8 @@ def _decoded(text: str) -> Iterable[tuple[str, str]]:
     for run in _B64_RUN.findall(text):
         if run.islower() or run.isupper():
             continue  # base64 of text mixes cases; a slug, a word or a hex id does not
-        decoded_text = _b64_text(run)
-        if decoded_text is not None:
+        decoded_text = b64_text(run)  # the masker's: both alphabets, hex left alone
+        if decoded_text is not None and decoded_text.isprintable():
             yield "base64", decoded_text
     for run in _HEX_RUN.findall(text):
         try:
@@ -245,17 +246,3 @@ def _json_strings(node: object, depth: int = 0) -> Iterator[str]:
     elif isinstance(node, list):
         for value in node:
             yield from _json_strings(value, depth + 1)
-
-
-def _b64_text(run: str) -> str | None:
-    if re.fullmatch(r"[0-9a-fA-F]+", run):
-        return None  # hex, not base64
-    for decoder in (base64.b64decode, base64.urlsafe_b64decode):
-        try:
-            raw = decoder(run + "=" * (-len(run) % 4))
-            text = raw.decode("utf-8")
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            continue
-        if text.isprintable():
-            return text
-    return None

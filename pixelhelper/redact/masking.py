@@ -31,7 +31,7 @@ _UPPER_HEX = re.compile(r"%(?:[0-9][A-F]|[A-F][0-9A-F])")
 _PARAM = re.compile(r"(?:^|(?<=[?&#;]))([^=&#;]*)=([^&#;]*)")
 
 
-def _b64_decode(run: str) -> str | None:
+def b64_text(run: str) -> str | None:
     """The text a base64 (or base64url) run stands for, if it is text."""
     if _HEX.fullmatch(run):
         return None
@@ -192,7 +192,7 @@ class Masker:
             layer = unquote_plus(layer)
             found |= self._words(layer)
         for run in _B64_RUN.findall(text):
-            decoded = _b64_decode(run)
+            decoded = b64_text(run)
             if decoded:
                 found |= self._words(decoded) | self._words(unquote_plus(decoded))
         return found
@@ -250,7 +250,7 @@ class Masker:
             return value
 
         def hide(match: re.Match[str]) -> str:
-            decoded = _b64_decode(match.group(0))
+            decoded = b64_text(match.group(0))
             if decoded is None:
                 return match.group(0)
             return (
