@@ -22,6 +22,7 @@ from pixelhelper.store import EventFacts, EventStore, FindingCompactor
 
 if TYPE_CHECKING:
     from pixelhelper.capture import CapturedRequest
+    from pixelhelper.consent.timeline import ModeLog, Timeline
     from pixelhelper.models import Finding, PixelEvent
 
 
@@ -37,6 +38,8 @@ class AuditResult:
     """`scan --fill`: the fields found and typed into, page by page (values as typed)."""
     identity: dict[str, Any] | None = None
     """`scan --fill`: the test identity typed (`file`, and its `values` as typed)."""
+    consent: list[ModeLog] = field(default_factory=list)
+    """`--consent`: what happened in each mode (the report's `consent` section)."""
 
     @property
     def has_errors(self) -> bool:
@@ -63,6 +66,15 @@ class Audit:
         self.result = AuditResult(events=EventStore(keep=on_event is None))
         self.on_event = on_event
         self._compact = FindingCompactor()
+        self.timeline: Timeline | None = None
+
+    def add_consent(self, logs: list[ModeLog]) -> None:
+        """What happened in each consent mode of the visits being audited (`--consent`): each
+        event is placed in its mode by its capture time."""
+        from pixelhelper.consent.timeline import Timeline
+
+        if logs:
+            self.timeline = Timeline([*(self.timeline.logs if self.timeline else []), *logs])
 
     def add_request(self, request: CapturedRequest, stats: SourceStats | None = None) -> list[int]:
         """Decode and inspect one request; return the indices of the events it produced."""
@@ -78,14 +90,24 @@ class Audit:
             return []
         if stats is not None:
             stats.pixel_requests += 1
-        prepared = [
-            (event, self.inspector.event(-1, event))
-            for event in decode_request(request, recognition)
-        ]
+        events = decode_request(request, recognition)
+        if self.timeline is not None or request.header("sec-gpc") == "1":
+            events = self._with_consent(request, events)
+        prepared = [(event, self.inspector.event(-1, event)) for event in events]
         if prepared and self.inspector.leaks:  # the request's own headers and URL too
             event, found = prepared[0]
             found += self.inspector.request_leaks(request, event, found)
         return prepared
+
+    def _with_consent(self, request: CapturedRequest, events: list[PixelEvent]) -> list[PixelEvent]:
+        from pixelhelper.consent.timeline import Timeline
+
+        timeline = self.timeline or Timeline()
+        gpc = request.header("sec-gpc") == "1"
+        consent = timeline.consent(request.timestamp, gpc, request.listen_port)
+        for event in events:
+            event.consent = consent
+        return events
 
     def record(self, prepared: list[tuple[PixelEvent, list[Finding]]]) -> list[int]:
         """Append prepared events and their findings; return the events' indices."""
@@ -126,6 +148,11 @@ class Audit:
         self.result.findings.extend(
             self.inspector.session(self.result.events.facts, self.result.session)
         )
+        if self.timeline is not None:
+            from pixelhelper.inspect.rules.consent import mode_findings
+
+            self.result.consent = list(self.timeline.logs)
+            self.result.findings.extend(mode_findings(self.timeline.logs))
         return self.result
 
     def finish_copy(self) -> AuditResult:
@@ -174,6 +201,7 @@ def audit_paths(
             continue
         if path.suffix.lower() == ".json" and add_report(audit, path, stats):
             continue
+        _add_sidecar(audit, path, stats)
         meter.current, meter.position = stats, 0
         for request in read_requests(path, stats, fast=fast, meter=meter):
             audit.add_request(request, stats)
@@ -183,6 +211,19 @@ def audit_paths(
         meter.done += _size(path)
         meter.position = 0
     return audit.finish()
+
+
+def _add_sidecar(audit: Audit, path: Path, stats: SourceStats) -> None:
+    """The consent logs a `--consent` visit saved beside its capture, if any."""
+    from pixelhelper.consent.timeline import read, sidecar
+    from pixelhelper.errors import ConfigError
+
+    found = sidecar(path)
+    if found.is_file():
+        try:
+            audit.add_consent(read(found))
+        except ConfigError as exc:
+            stats.errors.append(str(exc))
 
 
 def add_report(audit: Audit, path: Path, stats: SourceStats) -> bool:
@@ -206,6 +247,7 @@ def add_report(audit: Audit, path: Path, stats: SourceStats) -> bool:
     fields = set(Finding.model_fields)
     rules = all_rules()
     again = {r.id for r in rules.values() if r.scope == "session" or r.level == "policy"}
+    again |= _restore_consent(audit, document.get("consent"))
     own: dict[int, list[Finding]] = {}
     for item in document.get("findings") or []:
         number = item.get("event")
@@ -218,6 +260,27 @@ def add_report(audit: Audit, path: Path, stats: SourceStats) -> bool:
         stats.pixel_requests += 1
         audit.record([(PixelEvent.model_validate(item), own.get(number, []))])
     return True
+
+
+def _restore_consent(audit: Audit, section: Any) -> set[str]:
+    """The modes a report's `consent` section names, back as logs (without times: its events
+    keep the consent they were printed with); the findings a mode makes by itself are made
+    again from them, so they are not taken from the report too."""
+    from pixelhelper.consent.timeline import ModeLog
+
+    logs = []
+    for entry in section if isinstance(section, list) else []:
+        try:
+            logs.append(ModeLog(
+                mode=entry.get("mode"), started=0.0, ended=0.0, cmp=entry.get("cmp"),
+                banner_at=0.0 if entry.get("banner") else None,
+                choice_at=0.0 if entry.get("action") in ("opted-out", "opted-in") else None,
+                action=entry.get("action") or "none",
+            ))  # fmt: skip
+        except (AttributeError, ValueError):
+            continue  # not a mode this version knows
+    audit.add_consent(logs)
+    return {"consent-banner-not-found", "consent-action-failed"} if logs else set()
 
 
 def capture_bytes(paths: Iterable[str | Path]) -> int:

@@ -23,6 +23,8 @@ class CapturedRequest:
         timestamp: Unix time the request started, when known.
         source: Where the request came from (a file path, or "live").
         flow: 0-based index of the flow inside `source`.
+        listen_port: The proxy port the browser sent it to, when the capture knows it (a
+            `--consent` visit gives each mode's browser context a port of its own).
     """
 
     method: str
@@ -34,6 +36,7 @@ class CapturedRequest:
     source: str = ""
     flow: int = 0
     extra: dict[str, str] = field(default_factory=dict, compare=False)
+    listen_port: int | None = None
 
     def header(self, name: str) -> str | None:
         """Return the first header called `name` (case-insensitive), HTTP/2 pseudo-headers too."""

@@ -214,6 +214,10 @@ class PixelEvent(BaseModel):
     """The decoded element exactly as sent, unknown fields included."""
     batch_index: int | None = None
     capture_time: float | None = None
+    consent: dict[str, Any] | None = None
+    """`--consent`: the mode the event was sent in and the consent state then (`{"mode",
+    "state", "banner"}`, see `consent.timeline`); `{"mode": "gpc", ...}` for any request that
+    carried `Sec-GPC: 1`; None when nothing is known."""
 
 
 class Finding(BaseModel):
@@ -244,3 +248,5 @@ class Finding(BaseModel):
     outcome: Literal["sent", "blocked", "redacted"] = "sent"
     """What became of the value: sent to TikTok, or kept from it by the proxy's block or
     redact mode (the finding's message then says so)."""
+    consent_mode: str | None = None
+    """`--consent`: the mode the finding was made in (`none`, `reject`, `accept`, `gpc`)."""

@@ -130,6 +130,10 @@ class Report:
             from pixelhelper.forms.report import shown_forms
 
             yield "forms", shown_forms(result.forms, self.masker)
+        if result.consent:  # `--consent`: each mode, and each pixel in it
+            from pixelhelper.consent.summary import consent_section
+
+            yield "consent", shown_pixel(consent_section(result), self.masker)
 
     def events(self) -> Iterator[dict[str, Any]]:
         """The events, each read back and redacted only when it is its turn."""

@@ -16,9 +16,13 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixelhelper.errors import PixelHelperError
+
+if TYPE_CHECKING:
+    from pixelhelper.consent.modes import Mode
+    from pixelhelper.consent.timeline import ModeLog
 from pixelhelper.live.browser import CHROMIUM, headless_args
 from pixelhelper.live.proxy import ProxyConfig, free_port, start_background, stop
 
@@ -35,13 +39,14 @@ class ScanPlan:
     fill: dict[str, str] | None = None  # `--fill`: the identity values to type
     submit: bool = False
     fills: list[Any] = field(default_factory=list)  # what `--fill` did, page by page
+    consent: tuple[Mode, ...] = ()  # `--consent`: the modes, each in a fresh context
+    consent_logs: list[ModeLog] = field(default_factory=list)  # what happened in each
 
 
 @contextlib.contextmanager
-def headless_page(chromium: str, proxy: str, timeout: float) -> Iterator[Any]:
-    """A page of a fresh headless Chromium whose traffic goes through `proxy` (for `scan`
-    and for each site of a `crawl`). The proxy's own CA signs every HTTPS page; the
-    throwaway context trusts it."""
+def headless_browser(chromium: str, proxy: str) -> Iterator[Any]:
+    """A fresh headless Chromium whose traffic goes through `proxy` (for `scan` and for each
+    site of a `crawl`)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
@@ -55,13 +60,23 @@ def headless_page(chromium: str, proxy: str, timeout: float) -> Iterator[Any]:
             executable_path=chromium, headless=True, args=headless_args(), proxy={"server": proxy}
         )
         try:
-            context = browser.new_context(ignore_https_errors=True)
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def headless_page(chromium: str, proxy: str, timeout: float) -> Iterator[Any]:
+    """A page of a fresh headless Chromium through `proxy`, in a throwaway context that
+    trusts the proxy's CA."""
+    with headless_browser(chromium, proxy) as browser:
+        context = browser.new_context(ignore_https_errors=True)
+        try:
             page = context.new_page()
             page.set_default_timeout(timeout * 1000)
             yield page
-            context.close()
         finally:
-            browser.close()
+            context.close()
 
 
 def check_selectors(selectors: Sequence[str], chromium: str | None = None) -> None:
@@ -98,43 +113,57 @@ def check_selectors(selectors: Sequence[str], chromium: str | None = None) -> No
             browser.close()
 
 
-def interact(page: Any, clicks: Sequence[str], wait: float) -> None:
-    """Wait on a loaded page, then click what each selector matches (visible elements, at
-    most 20 per selector), waiting after each click for what it sends."""
-    page.wait_for_timeout(wait * 1000)
-    for selector in clicks:
-        for element in page.locator(selector).all()[:20]:
-            if element.is_visible():
-                element.click()
-                page.wait_for_timeout(wait * 500)
+def browse(plan: ScanPlan, proxies: Sequence[str]) -> list[str]:
+    """Visit every URL through the proxy (`proxies`: its address per consent mode, or one);
+    return one problem line per page that failed."""
+    from pixelhelper.consent import lanes as lanes_
 
-
-def browse(plan: ScanPlan, proxy: str) -> list[str]:
-    """Visit every URL through `proxy`; return one problem line per page that failed."""
     problems: list[str] = []
-    with headless_page(plan.chromium, proxy, plan.timeout) as page:
-        from playwright.sync_api import Error as PlaywrightError
-
+    with (
+        headless_browser(plan.chromium, proxies[0]) as browser,
+        lanes_.open_lanes(
+            browser, plan.consent, proxies, plan.timeout, plan.consent_logs, plan.urls
+        ) as lanes,
+    ):
         for url in plan.urls:
-            try:
-                page.goto(url, wait_until="load")
-                interact(page, plan.clicks, plan.wait)
-                if plan.fill:
-                    plan.fills.append(fill_and_wait(page, url, plan))
-            except PlaywrightError as exc:
-                problems.append(f"{url}: {str(exc).splitlines()[0]}")
+            loaded, _ = lanes_.goto(lanes, url, problems)
+            after_load(loaded, plan, url, problems, plan.timeout)
     return problems
 
 
-def fill_and_wait(page: Any, start: str, plan: Any) -> Any:
-    """`--fill` on the loaded page (and `--submit`), then a wait for what it sends."""
+def after_load(
+    lanes: list[Any],
+    plan: Any,
+    start: str,
+    problems: list[str],
+    timeout: float,
+    first: bool = True,
+) -> None:
+    """On pages just loaded: the consent banner answered (waited for on a site's `first`
+    page), the clicks, `--fill`; a page that fails is a problem line (the others go on)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    from pixelhelper.consent import lanes as lanes_
+
+    lanes_.settle(lanes, min(lanes_.SETTLE, timeout), patient=first)
+    try:
+        lanes_.interact(lanes, plan.clicks, plan.wait)
+    except PlaywrightError as exc:
+        problems.append(f"{lanes[0].page.url}: {str(exc).splitlines()[0]}")
+    if plan.fill:
+        for lane in lanes:
+            with contextlib.suppress(PlaywrightError):
+                plan.fills.append(fill(lane.page, start, plan))
+        lanes_.pause(lanes, plan.wait)
+
+
+def fill(page: Any, start: str, plan: Any) -> Any:
+    """`--fill` on the loaded page (and `--submit`): only the site `start` is on."""
     from pixelhelper.crawl.visit import same_site
     from pixelhelper.forms.fill import fill_page
 
-    log = fill_page(page, plan.fill or {}, submit=plan.submit,
-                    same_site=lambda url: same_site(start, url))  # fmt: skip
-    page.wait_for_timeout(plan.wait * 1000)
-    return log
+    return fill_page(page, plan.fill or {}, submit=plan.submit,
+                     same_site=lambda url: same_site(start, url))  # fmt: skip
 
 
 def run_scan(plan: ScanPlan, config: ProxyConfig) -> list[str]:
@@ -144,6 +173,7 @@ def run_scan(plan: ScanPlan, config: ProxyConfig) -> list[str]:
     only if the proxy fails, and deleted either way.
     """
     config.port = config.port or free_port(config.host)
+    config.ports = [free_port(config.host) for _ in plan.consent[1:]]
     config.view, config.summary = "none", False
     fd, name = tempfile.mkstemp(prefix="pixelhelper-scan-", suffix=".log")
     os.close(fd)
@@ -151,7 +181,8 @@ def run_scan(plan: ScanPlan, config: ProxyConfig) -> list[str]:
     try:
         process = start_background(config, log)
         try:
-            problems = browse(plan, f"http://{config.host}:{config.port}")
+            proxies = [f"http://{config.host}:{port}" for port in (config.port, *config.ports)]
+            problems = browse(plan, proxies)
         finally:
             code = stop(process)
         if code not in (0, None):

@@ -49,6 +49,8 @@ class EventFacts:
     """Identifies the payload: byte-identical payloads have the same digest."""
     signal_diagnostics: dict[str, Any] | None
     inspection: dict[str, Any] | None
+    consent: dict[str, Any] | None = None
+    """`--consent`: the mode the event was sent in and the state then (`PixelEvent.consent`)."""
 
     def __reduce__(self) -> tuple[type[EventFacts], tuple[Any, ...]]:
         """Pickled as its values, rebuilt by the constructor: the live proxy unpickles one
@@ -77,6 +79,7 @@ class EventFacts:
             payload_digest=hashlib.blake2b(canonical, digest_size=16).digest(),
             signal_diagnostics=event.signal_diagnostics,
             inspection=event.inspection,
+            consent=event.consent,
         )
 
 

@@ -11,6 +11,8 @@
   var HOST = "https://analytics.tiktok.com";
   var counter = 0;
   var user = {};
+  var consent = "granted";  /* as TikTok's SDK: holdConsent / grantConsent / revokeConsent */
+  var held = [];
 
   function id(prefix) {
     counter += 1;
@@ -32,6 +34,8 @@
   }
 
   function send(path, body) {
+    if (consent === "held") { held.push([path, body]); return; }
+    if (consent === "revoked") { return; }
     var text = JSON.stringify(body);
     if (!navigator.sendBeacon || !navigator.sendBeacon(HOST + path, text)) {
       fetch(HOST + path, { method: "POST", body: text, keepalive: true, mode: "no-cors",
@@ -89,7 +93,15 @@
   window.ttq = {
     page: function () { track("Pageview", {}); metadata(); },
     track: track,
-    identify: function (fields) { user = Object.assign(user, fields); }
+    identify: function (fields) { user = Object.assign(user, fields); },
+    holdConsent: function () { if (consent === "granted") { consent = "held"; } },
+    grantConsent: function () {
+      var waiting = held;
+      consent = "granted";
+      held = [];
+      waiting.forEach(function (item) { send(item[0], item[1]); });
+    },
+    revokeConsent: function () { consent = "revoked"; held = []; }
   };
 
   document.addEventListener("click", function (e) {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pixelhelper import files
 from pixelhelper.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, say
-from pixelhelper.cli.options import Commands, add_engine_options
+from pixelhelper.cli.options import Commands, add_consent_option, add_engine_options
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.severity import SEVERITIES
 
@@ -84,6 +84,7 @@ def add_parser(commands: Commands) -> None:
                        "for the crawl, kept in DIR/identity.toml)")  # fmt: skip
     crawl.add_argument("--region", metavar="CC", help="as in audit")
     crawl.add_argument("--known-identities", metavar="FILE", help="as in audit")
+    add_consent_option(crawl)
     add_engine_options(crawl, "crawl on")
 
 
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     fill = _identity_for(args, out) if args.fill or args.submit else None
     job = {"pages": args.pages, "timeout": args.timeout, "wait": args.wait, "clicks": args.click,
            "fill": fill[0] if fill else None, "identity": fill[1] if fill else None,
-           "submit": bool(args.submit),
+           "submit": bool(args.submit), "consent": list(args.consent),
            "mode": args.mode, "chromium": args.chromium, "region": args.region,
            "known_identities": str(Path(args.known_identities).resolve())
            if args.known_identities else None,

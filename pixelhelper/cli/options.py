@@ -25,6 +25,27 @@ def positive_int(text: str) -> int:
     return value
 
 
+def consent_modes(text: str) -> tuple[str, ...]:
+    """`--consent none,reject,accept,gpc` as a tuple of modes (argparse says which is wrong)."""
+    from pixelhelper.consent.modes import parse_modes
+
+    try:
+        return parse_modes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_consent_option(parser: argparse.ArgumentParser) -> None:
+    """`--consent MODES` (scan, crawl)."""
+    parser.add_argument(
+        "--consent", type=consent_modes, default=(), metavar="MODES",
+        help="run the visit once per consent mode, each in a fresh browser context: none (no "
+        "choice; a banner is only noted), reject and accept (the banner answered by DuckDuckGo's "
+        "autoconsent), gpc (Global Privacy Control on); comma-separated, e.g. "
+        "none,reject,accept,gpc (default: one visit, no consent handling)",
+    )  # fmt: skip
+
+
 def add_inspect_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--region",

@@ -10,11 +10,13 @@ from pixelhelper import files
 from pixelhelper.cli.common import EXIT_ERROR, EXIT_OK, emit, inspect_options, proxy_config, say
 
 if TYPE_CHECKING:
+    from pixelhelper.audit import AuditResult
     from pixelhelper.inspect import InspectOptions
     from pixelhelper.scan import ScanPlan
 
 from pixelhelper.cli.options import (
     Commands,
+    add_consent_option,
     add_inspect_options,
     add_proxy_options,
     add_report_options,
@@ -54,6 +56,7 @@ def add_parser(commands: Commands) -> None:
         help="with --fill: submit each filled form once (never a payment form, never off the "
         "site) and keep recording the page it leads to",
     )  # fmt: skip
+    add_consent_option(scan)
     add_proxy_options(scan)
     add_report_options(scan)
     add_inspect_options(scan)
@@ -61,7 +64,7 @@ def add_parser(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`pixelhelper scan`."""
-    from pixelhelper.audit import AuditResult, audit_paths
+    from pixelhelper.audit import audit_paths
     from pixelhelper.scan import ScanPlan, default_save_path, report_problems, run_scan
 
     if args.output:
@@ -69,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         files.check_writable(args.output, "--output")
     config = proxy_config(args, args.port)
     config.save = config.save or default_save_path()
-    plan = ScanPlan(urls=args.urls, clicks=args.click, wait=args.wait, timeout=args.timeout)
+    plan = ScanPlan(urls=args.urls, clicks=args.click, wait=args.wait, timeout=args.timeout,
+                    consent=tuple(args.consent))  # fmt: skip
     if args.chromium:
         plan.chromium = args.chromium
     options = inspect_options(args)
@@ -82,11 +86,15 @@ def run(args: argparse.Namespace) -> int:
     if plan.fill:
         options = _with_fills(options, plan)
     if recorded:
+        if plan.consent_logs:  # kept beside the capture: a later audit of it knows the modes
+            from pixelhelper.consent import timeline
+
+            timeline.write(timeline.sidecar(saved), plan.consent_logs)
         say(f"scan saved to {config.save}")
         result = audit_paths([config.save], options)
     else:  # the proxy saw no TikTok traffic: a normal outcome, not an unreadable file
         saved.unlink(missing_ok=True)
-        result = AuditResult()
+        result = _without_capture(options, plan)
     if not result.events:
         say("no TikTok pixel on these pages")
     if plan.fill:
@@ -96,6 +104,16 @@ def run(args: argparse.Namespace) -> int:
         result.identity = {"file": options.identity, "values": plan.fill}
     code = emit(result, args)
     return EXIT_ERROR if problems and code == EXIT_OK else code
+
+
+def _without_capture(options: InspectOptions, plan: ScanPlan) -> AuditResult:
+    """The audit of a scan that recorded no TikTok traffic: nothing, but what its consent
+    modes did (a banner not found is a finding still)."""
+    from pixelhelper.audit import Audit
+
+    audit = Audit(options)
+    audit.add_consent(plan.consent_logs)
+    return audit.finish()
 
 
 def _prepare_fill(

@@ -77,6 +77,8 @@ def store_files(out: Path, outcome: dict[str, Any]) -> dict[str, Any]:
         path = out / row["capture"]
         path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes(path, outcome["capture"], private=True)  # raw traffic: 0600
+        if outcome.get("consent_log"):  # the modes, beside the capture (`consent.timeline`)
+            write_text(str(path) + ".consent.json", outcome["consent_log"])
     if outcome.get("report") is not None and row.get("report"):
         path = out / row["report"]
         path.parent.mkdir(parents=True, exist_ok=True)

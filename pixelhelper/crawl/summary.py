@@ -11,6 +11,8 @@ from typing import Any
 
 from pixelhelper.severity import SEVERITIES
 
+CONSENT_RULES = ("pixel-after-reject", "gpc-ignored", "pixel-before-consent",
+                 "consent-action-failed", "consent-banner-not-found")  # fmt: skip
 _URL_HEAD = re.compile(r"^[a-z][a-z0-9+.-]*://\S*?: ", re.IGNORECASE)
 
 
@@ -38,8 +40,16 @@ def summarise(rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
     errors = Counter(
         error_kind(str(r.get("error") or "")) for r in rows if r.get("status") == "error"
     )
+    consent: Counter[str] = Counter()  # sites with each consent finding, in any mode
+    for row in rows:
+        given = row.get("consent")
+        modes: dict[str, Any] = given if isinstance(given, dict) else {}
+        fired = {rule for mode in modes.values() if isinstance(mode, dict)
+                 for rule in mode.get("findings") or {} if rule in CONSENT_RULES}  # fmt: skip
+        consent.update(fired)
     return {
         "out": str(out),
+        "sites_by_consent_rule": {rule: consent[rule] for rule in CONSENT_RULES if consent[rule]},
         "sites": len(rows),
         "ok": sum(1 for r in rows if r.get("status") == "ok"),
         "with_pixel": sum(1 for r in rows if r.get("pixels")),
@@ -59,6 +69,8 @@ def render_text(summary: dict[str, Any]) -> str:
     ]
     for category, count in summary["sites_by_category"].items():
         lines.append(f"  with {category}: {count}")
+    for rule, count in (summary.get("sites_by_consent_rule") or {}).items():
+        lines.append(f"  with {rule}: {count}")
     for kind, count in summary["errors"].items():
         lines.append(f"  errors, {kind}: {count}")
     return "\n".join(lines) + "\n"

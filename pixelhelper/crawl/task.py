@@ -35,6 +35,7 @@ ROW_KEYS = (
     "capture",
     "report",
     "leaks",
+    "consent",
     "duration_s",
     "worker",
 )
@@ -79,7 +80,7 @@ def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
     pages = 0
     try:
         outcome = _visit(job, site, capture)
-        job = {**job, "fills": outcome.get("fills") or []}
+        job = {**job, "fills": outcome.get("fills") or [], "consent_log": outcome.get("consent")}
         pages = int(outcome.get("pages") or 0)
         error = _error_of(outcome)
     except Exception as exc:  # noqa: BLE001  (a row, never a lost site)
@@ -96,6 +97,7 @@ def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
         "capture": None,
         "report": None,
         "leaks": {},
+        "consent": None,
     }
     try:
         row.update(_audit(capture, report_path, work, job))
@@ -106,10 +108,14 @@ def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
         row["status"], row["error"] = "error", _safe(error.replace(site, shown_site(site)))
     row["duration_s"] = round(time.monotonic() - started, 2)
     row["worker"] = worker_name()
+    sidecar = Path(str(capture) + ".consent.json")
     return {
         "row": {key: row[key] for key in ROW_KEYS},
         "capture": capture.read_bytes() if row["capture"] else None,
         "report": report_path.read_text(encoding="utf-8") if row["report"] else None,
+        "consent_log": sidecar.read_text(encoding="utf-8")
+        if row["capture"] and sidecar.is_file()
+        else None,
     }
 
 
@@ -126,6 +132,7 @@ def _visit(job: dict[str, Any], site: str, capture: Path) -> dict[str, Any]:
         chromium=str(job.get("chromium") or "/usr/bin/chromium"),
         fill=job.get("fill") or None,
         submit=bool(job.get("submit")),
+        consent=list(job.get("consent") or []),
     )
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(  # the plan on stdin: a site's credentials stay off argv
@@ -191,13 +198,20 @@ def _error_of(outcome: dict[str, Any]) -> str | None:
 def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> dict[str, Any]:
     """The capture's audit: the row's counts, and the report written beside it."""
     from pixelhelper.audit import audit_paths
+    from pixelhelper.consent import timeline
+    from pixelhelper.consent.summary import consent_section, crawl_consent
     from pixelhelper.files import write_text
     from pixelhelper.inspect import InspectOptions
     from pixelhelper.report import build_report
 
-    if not capture.exists() or capture.stat().st_size == 0:
+    logs = [timeline.ModeLog.model_validate(item) for item in job.get("consent_log") or []]
+    recorded = capture.exists() and capture.stat().st_size > 0
+    if not recorded:
         capture.unlink(missing_ok=True)
-        return {}
+        if not logs:
+            return {}
+    elif logs:
+        timeline.write(timeline.sidecar(capture), logs)  # a later audit of it knows the modes
     typed: dict[str, str] = {}
     for fill in job.get("fills") or []:
         for kind, selector in fill.get("fields") or []:
@@ -208,7 +222,14 @@ def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> 
         identity=job.get("identity") if job.get("fill") else None,
         typed_into=tuple(typed.items()), submitted_at=min(times) if times else None,
     )  # fmt: skip
-    result = audit_paths([capture], options)
+    if recorded:
+        result = audit_paths([capture], options)
+    else:  # no TikTok traffic in any mode: what the modes did is still the row's
+        from pixelhelper.audit import Audit
+
+        audit = Audit(options)
+        audit.add_consent(logs)
+        result = audit.finish()
     report = build_report(result)
     write_text(report_path, json.dumps(report, indent=1) + "\n")
     sensitive = Counter(f.category for f in result.findings if f.type == "sensitive")
@@ -219,9 +240,10 @@ def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> 
         "events": len(report["events"]),
         "categories": dict(sorted(sensitive.items())),
         "rules": dict(sorted(rules.items())),
-        "capture": capture.relative_to(out).as_posix(),
+        "capture": capture.relative_to(out).as_posix() if recorded else None,
         "report": report_path.relative_to(out).as_posix(),
         "leaks": dict(sorted(leaks.items())),
+        "consent": crawl_consent(consent_section(result)) if logs else None,
     }
 
 

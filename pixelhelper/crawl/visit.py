@@ -41,6 +41,7 @@ class VisitPlan:
     chromium: str = "/usr/bin/chromium"
     fill: dict[str, str] | None = None  # `--fill`: the identity values to type
     submit: bool = False
+    consent: list[str] = field(default_factory=list)  # `--consent`: the modes
     fills: list[Any] = field(default_factory=list)  # what `--fill` did (not part of the plan)
 
 
@@ -69,56 +70,65 @@ def _links(page: Any) -> list[str]:
     return [h for h in hrefs if isinstance(h, str)]
 
 
-def browse_site(plan: VisitPlan, proxy: str) -> dict[str, Any]:
-    """Breadth-first over same-site links; every page failure is a problem line."""
-    from pixelhelper.scan import fill_and_wait, headless_page, interact
+def browse_site(plan: VisitPlan, proxies: list[str]) -> dict[str, Any]:
+    """Breadth-first over same-site links (found on the first lane's pages), each page in
+    every consent mode's lane; every page failure is a problem line."""
+    from pixelhelper.consent import lanes as lanes_
+    from pixelhelper.consent.modes import parse_modes
+    from pixelhelper.consent.timeline import ModeLog
+    from pixelhelper.scan import after_load, headless_browser
 
     visited: list[str] = []
     problems: list[str] = []
     status: int | None = None
     queue: deque[str] = deque([plan.site])
     seen = {urldefrag(plan.site)[0]}
-    with headless_page(plan.chromium, proxy, plan.page_timeout) as page:
-        from playwright.sync_api import Error as PlaywrightError
-
+    logs: list[ModeLog] = []
+    modes = parse_modes(",".join(plan.consent)) if plan.consent else ()
+    with (
+        headless_browser(plan.chromium, proxies[0]) as browser,
+        lanes_.open_lanes(browser, modes, proxies, plan.page_timeout, logs, [plan.site]) as lanes,
+    ):
         while queue and len(visited) < plan.pages:
             url = queue.popleft()
-            try:
-                response = page.goto(url, wait_until="load")
-                if not visited:
-                    status = response.status if response is not None else None
-                visited.append(url)
-                interact(page, plan.clicks, plan.wait)
-                if plan.fill:  # typed as on the start page: only this site's pages are here
-                    plan.fills.append(fill_and_wait(page, plan.site, plan))
-                for link in _links(page):
-                    key = urldefrag(link)[0]
-                    if key not in seen and same_site(plan.site, key):
-                        seen.add(key)
-                        queue.append(key)
-            except PlaywrightError as exc:
+            loaded, response = lanes_.goto(lanes, url, problems)
+            if not visited and response is not None:
+                status = response.status
+            if not loaded:
                 if not visited and status is None:
                     visited.append(url)
-                problems.append(f"{url}: {str(exc).splitlines()[0]}")
+                continue
+            visited.append(url)
+            # typed as on the start page: only this site's pages are here
+            after_load(loaded, plan, plan.site, problems, plan.page_timeout, len(visited) == 1)
+            for link in _links(loaded[0].page):
+                key = urldefrag(link)[0]
+                if key not in seen and same_site(plan.site, key):
+                    seen.add(key)
+                    queue.append(key)
     fills = [
         {"page": f.page, "fields": [[x.classified_as, x.selector] for x in f.fields],
          "submitted": f.submitted, "submitted_at": f.submitted_at}
         for f in plan.fills
     ]  # fmt: skip
-    return {"pages": len(visited), "status": status, "problems": problems, "fills": fills}
+    return {"pages": len(visited), "status": status, "problems": problems, "fills": fills,
+            "consent": [log.model_dump(mode="json") for log in logs]}  # fmt: skip
 
 
 def visit(plan: VisitPlan) -> dict[str, Any]:
-    """Start the site's proxy, browse it, stop the proxy (closing the capture)."""
+    """Start the site's proxy (a port per consent mode), browse it, stop the proxy (closing
+    the capture)."""
     from pixelhelper.live.proxy import ProxyConfig, free_port, start_background, stop
 
     config = ProxyConfig(  # one short visit: a second process would cost more than it saves
         port=free_port(), mode=plan.mode, save=plan.save, view="none", summary=False,
         inspector_process=False, body_size_limit=BODY_SIZE_LIMIT,
+        ports=[free_port() for _ in plan.consent[1:]],
     )  # fmt: skip
     process = start_background(config)
     try:
-        return browse_site(plan, f"http://127.0.0.1:{config.port}")
+        ports = (config.port, *config.ports)
+        return browse_site(plan, [f"http://127.0.0.1:{port}" for port in ports])
     finally:
         stop(process)
 

@@ -52,6 +52,9 @@ class ProxyConfig:
     inspector_process: bool = True
     body_size_limit: str | None = None  # mitmproxy's: larger bodies are refused (crawls)
     extra: list[str] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+    """More ports to listen on besides `port` (a `--consent` visit: one per mode, so the
+    capture tells the modes apart by the port each request came in on)."""
 
     def command(self) -> list[str]:
         """The mitmdump command line."""
@@ -83,6 +86,8 @@ class ProxyConfig:
             sys.executable, "-c", outcome.ENTRY_CODE,
             "-q", "--listen-host", self.host, "--listen-port", str(self.port), "-s", ENTRY,
         ]  # fmt: skip
+        for port in [self.port, *self.ports] if self.ports else []:
+            command += ["--mode", f"regular@{port}"]
         extra = _once_each(self.extra)
         given = {name for name, _value in _set_options(extra)}
         for name, value in sets.items():
@@ -258,7 +263,8 @@ def start_background(config: ProxyConfig, log: Path | None = None) -> subprocess
 
     Its output goes to `log` (or nowhere): a pipe nobody reads could fill up and stall it.
     """
-    check_port(config.host, config.port)
+    for port in (config.port, *config.ports):
+        check_port(config.host, port)
     sink = log.open("wb") if log else None
     try:
         process = spawn(config.command(), sink if sink else subprocess.DEVNULL)
@@ -266,7 +272,8 @@ def start_background(config: ProxyConfig, log: Path | None = None) -> subprocess
         if sink:
             sink.close()
     try:
-        wait_for_port(config.host, config.port, process)
+        for port in (config.port, *config.ports):
+            wait_for_port(config.host, port, process)
     except PixelHelperError:
         stop(process)
         raise

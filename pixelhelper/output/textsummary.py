@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from rich.console import RenderableType
 from rich.text import Text
 
+from pixelhelper.output.textconsent import consent_section
 from pixelhelper.output.textparts import (
     CONTEXT_KEYS,
     SEVERITY_STYLE,
@@ -90,6 +91,7 @@ def renderables(report: dict[str, Any]) -> Iterator[RenderableType]:
         for finding in loose:
             yield _finding_line(2, finding)
     yield from _forms(report)
+    yield from consent_section(report)
     yield from explanations(report)
     summary = report["summary"]
     counts = ", ".join(f"{n} {s}" for s, n in summary["findings"].items() if n) or "none"

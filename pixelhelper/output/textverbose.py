@@ -11,6 +11,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from rich.tree import Tree
 
+from pixelhelper.output.textconsent import consent_section
 from pixelhelper.output.textparts import (
     STATUS_STYLE,
     add_mapping,
@@ -125,6 +126,7 @@ def renderables(report: dict[str, Any]) -> list[RenderableType]:
         out.append(tree)
     if loose:
         out.append(Group(Text("Session findings", style="bold"), *map(finding_line, loose)))
+    out.extend(consent_section(report))
     counts = ", ".join(f"{n} {s}" for s, n in summary["findings"].items() if n) or "none"
     out.append(
         Text(f"Findings: {counts}. Decode errors: {summary['decode_errors']}.", style="bold")

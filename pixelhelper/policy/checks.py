@@ -27,7 +27,30 @@ def policy_findings(result: AuditResult, policy: Policy, today: dt.date) -> list
     for number, require in enumerate(policy.require):
         out += _required(result, pages, require, number)
     out += _expired_ignores(policy, today)
+    out += _missing_modes(result, policy)
     return out
+
+
+def _missing_modes(result: AuditResult, policy: Policy) -> list[Finding]:
+    """`[consent].modes`: each required mode the traffic was not recorded in."""
+    recorded = {log.mode for log in result.consent}
+    return [
+        finding(
+            "consent-mode-missing",
+            None,
+            None,
+            f"consent.{mode}",
+            f"the policy requires traffic recorded in consent mode '{mode}', and this capture "
+            f"has none: it proves nothing about what the site does "
+            f"{_MODE_PROOF[mode]} (record it with `scan --consent {mode}`)",
+        )  # fmt: skip
+        for mode in policy.consent.modes
+        if mode not in recorded
+    ]
+
+
+_MODE_PROOF = {"none": "before a choice", "reject": "after 'Reject all'",
+               "accept": "after 'Accept all'", "gpc": "under Global Privacy Control"}  # fmt: skip
 
 
 def _first(entry_lists: list[list[int]]) -> int | None:

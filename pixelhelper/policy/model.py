@@ -11,7 +11,7 @@ import datetime as dt
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -89,7 +89,7 @@ def categories() -> frozenset[str]:
     from pixelhelper.inspect.rules.sensitive import WHY
 
     return frozenset(WHY) | frozenset(CATEGORIES.values()) | {"pixel", "event", "parameter",
-                                                              "policy"}  # fmt: skip
+                                                              "policy", "consent"}  # fmt: skip
 
 
 class _Strict(BaseModel):
@@ -142,6 +142,12 @@ class Ignore(_Strict):
         return self.until is not None and self.until < today
 
 
+class Consent(_Strict):
+    modes: list[Literal["none", "reject", "accept", "gpc"]] = Field(default_factory=list)
+    """Consent modes the checked traffic must have been recorded in (`scan`/`crawl
+    --consent`); each one missing is `consent-mode-missing`."""
+
+
 class Identities(_Strict):
     known: str | None = None
     region: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
@@ -156,6 +162,7 @@ class Policy(_Strict):
     fail: Fail = Field(default_factory=Fail)
     ignore: list[Ignore] = Field(default_factory=list)
     identities: Identities = Field(default_factory=Identities)
+    consent: Consent = Field(default_factory=Consent)
     _source: str | None = PrivateAttr(default=None)
     _base: str | None = PrivateAttr(default=None)
 

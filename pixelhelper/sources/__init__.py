@@ -27,6 +27,10 @@ __all__ = ["Meter", "SourceStats", "expand_paths", "read_requests", "request_fro
 CAPTURE_SUFFIXES = (".flow", ".flows", ".mitm", ".har", ".json")
 
 
+SIDE_FILES = (".consent.json",)
+"""Files a scan keeps beside its capture (read with it, never as a capture of their own)."""
+
+
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
     """Yield (file, error) pairs: directories are walked for capture files, in name order."""
     for raw in paths:
@@ -36,7 +40,9 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None
                 found = sorted(
                     p
                     for p in path.rglob("*")
-                    if p.is_file() and p.suffix.lower() in CAPTURE_SUFFIXES
+                    if p.is_file()
+                    and p.suffix.lower() in CAPTURE_SUFFIXES
+                    and not p.name.lower().endswith(SIDE_FILES)
                 )
                 if not found:
                     yield path, "directory holds no capture files (.flow, .mitm, .har, .json)"

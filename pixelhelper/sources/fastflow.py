@@ -249,10 +249,12 @@ def _value(view: mmap.mmap, fields: dict[bytes, _Offsets], key: bytes) -> object
 
 
 _PEERNAME = b"8:peername;"
+_SOCKNAME = b"8:sockname;"
 
 
 def _client(view: mmap.mmap, fields: dict[bytes, _Offsets]) -> object:
-    """The client connection's `peername` alone, the one part of it a report shows.
+    """The client connection's `peername` (the one part of it a report shows) and `sockname`
+    (the proxy port it came in on, which tells a `--consent` visit's modes apart).
 
     mitmproxy writes it as the connection's last item: found from the end and checked to be
     an item that ends the connection exactly, it is parsed alone (the rest, certificates and
@@ -267,9 +269,19 @@ def _client(view: mmap.mmap, fields: dict[bytes, _Offsets]) -> object:
     if at > payload and view[at - 1] in _TAGS:
         value = _HEAD.match(view, at + len(_PEERNAME), tag)
         if value is not None and value.end() + int(value.group(1)) == tag - 1:
-            return {"peername": flowstate.loads(view[at + len(_PEERNAME) : tag])}
-    found = _find(view, payload, tag, b"peername")
-    return {} if found is None else {"peername": flowstate.loads(view[found[0] : found[2] + 1])}
+            client = {"peername": flowstate.loads(view[at + len(_PEERNAME) : tag])}
+            sock = view.rfind(_SOCKNAME, payload, at)  # written just before peername
+            if sock > payload and view[sock - 1] in _TAGS:
+                value = _HEAD.match(view, sock + len(_SOCKNAME), at)
+                if value is not None and value.end() + int(value.group(1)) == at - 1:
+                    client["sockname"] = flowstate.loads(view[sock + len(_SOCKNAME) : at])
+            return client
+    client = {}
+    for name in (b"peername", b"sockname"):
+        found = _find(view, payload, tag, name)
+        if found is not None:
+            client[name.decode()] = flowstate.loads(view[found[0] : found[2] + 1])
+    return client
 
 
 def _light(

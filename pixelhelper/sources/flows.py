@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pixelhelper.capture import CapturedRequest
+from pixelhelper.sources.flowstate import port_of
 
 if TYPE_CHECKING:
     from pixelhelper.sources.stats import Meter, SourceStats
@@ -64,4 +65,5 @@ def request_from_flow(
         timestamp=request.timestamp_start,
         source=source,
         flow=index,
+        listen_port=port_of(getattr(flow.client_conn, "sockname", None)),
     )

@@ -157,6 +157,7 @@ def request_from_state(
     """The plain request of a flow's `request` and `client_conn` states."""
     state = _checked(request_state)
     peer = client_state.get("peername") if isinstance(client_state, dict) else None
+    sock = client_state.get("sockname") if isinstance(client_state, dict) else None
     return CapturedRequest(
         method=state["method"].decode("utf-8", "surrogateescape").upper(),
         url=pretty_url(state),
@@ -169,4 +170,13 @@ def request_from_state(
         timestamp=state["timestamp_start"],
         source=source,
         flow=index,
+        listen_port=port_of(sock),
     )
+
+
+def port_of(address: Any) -> int | None:
+    """The port of a connection's (host, port) address, as a flow stores it (None for none,
+    or port 0: an address that was never bound)."""
+    if isinstance(address, (list, tuple)) and len(address) >= 2 and type(address[1]) is int:
+        return address[1] or None
+    return None

@@ -14,6 +14,7 @@ across a session); `registry` holds the registry and `reference` TikTok's own li
 from __future__ import annotations
 
 from pixelhelper.inspect.rules import (  # noqa: F401  (registration)
+    consent,
     dedup,
     events,
     forms,

@@ -61,3 +61,15 @@ describe(
     "`reason`.",
     "policy",
 )
+describe(
+    "consent-mode-missing",
+    "high",
+    "A consent mode the policy requires was not recorded",
+    "The policy's `[consent].modes` lists consent modes (`none`, `reject`, `accept`, `gpc`) "
+    "the checked traffic must have been recorded in, and the capture holds no visit in one "
+    "of them. A capture recorded without a reject or GPC visit cannot show that the site "
+    "respects a refusal, so the check cannot pass on it.\n\nFix: record the traffic with "
+    "`pixelhelper scan URL --consent reject,gpc` (or `crawl --consent`) and check that "
+    "capture; keep the `.consent.json` file beside it.",
+    "policy",
+)

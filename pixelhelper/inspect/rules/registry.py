@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # listing the rules (`pixelhelper rules`) must not load the m
     from pixelhelper.severity import Severity
     from pixelhelper.store import EventFacts
 
-Level = Literal["pixel", "event", "parameter"]
+Level = Literal["pixel", "event", "parameter", "consent"]
 PIXEL_CODE = re.compile(r"^[0-9A-V]{19}[0G]$")
 SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 ERROR_SEVERITIES = ("critical", "high")

@@ -325,4 +325,45 @@ def build(report: dict[str, Any], run: dict[str, Any] | None = None) -> dict[str
             "page": sorted({page.path for page in pages}),
         },
         "colours": SEVERITY_COLOURS,
+        "consent": consent_view(report),
+    }
+
+
+def consent_view(report: dict[str, Any]) -> dict[str, Any] | None:
+    """`--consent`: a row per mode, and the matrix (pixel by mode: events before/after the
+    choice and the verdict), as plain strings for the template."""
+    from pixelhelper.output.textconsent import ACTION_TEXT, VERDICT_TEXT
+
+    modes = [entry for entry in report.get("consent") or [] if isinstance(entry, dict)]
+    if not modes:
+        return None
+    codes = sorted({str(code) for entry in modes for code in (entry.get("matrix") or {})})
+    rows = []
+    for code in codes:
+        cells = []
+        for entry in modes:
+            cell = (entry.get("matrix") or {}).get(code)
+            if not isinstance(cell, dict):
+                cells.append({"text": "-", "verdict": "none"})
+                continue
+            verdict = str(cell.get("verdict"))
+            words = VERDICT_TEXT.get(verdict, (verdict, ""))[0]
+            counts = f"{cell.get('before_choice', 0)}/{cell.get('after_choice', 0)}"
+            cells.append({"text": f"{counts} {words}", "verdict": verdict})
+        rows.append({"code": code, "cells": cells})
+    return {
+        "modes": [
+            {
+                "mode": str(entry.get("mode")),
+                "cmp": str(entry.get("cmp") or ("none found" if not entry.get("banner") else "?")),
+                "action": ACTION_TEXT.get(str(entry.get("action")), str(entry.get("action"))),
+                "counts": f"{entry.get('events_before_choice', 0)} / "
+                f"{entry.get('events_after_choice', 0)}",
+                "sdk": {None: "-", True: "yes", False: "no"}.get(
+                    entry.get("sdk_loaded_before_choice"), "-"
+                ),
+            }
+            for entry in modes
+        ],
+        "matrix": rows,
     }
