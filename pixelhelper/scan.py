@@ -128,6 +128,7 @@ def browse(plan: ScanPlan, proxies: Sequence[str]) -> list[str]:
         for url in plan.urls:
             loaded, _ = lanes_.goto(lanes, url, problems)
             after_load(loaded, plan, url, problems, plan.timeout)
+        lanes_.conclude(lanes, plan.wait)
     return problems
 
 

@@ -343,7 +343,7 @@ def test_a_hostile_platform_name_is_only_text_in_every_format(tmp_path):
 
 # --------------------------------------------------------------------------- end to end
 
-PAGES = ("correct", "leaky", "late", "plain")
+PAGES = ("correct", "leaky", "late", "plain", "delayed")
 CONSENT_RULES = ("pixel-before-consent", "pixel-after-reject", "gpc-ignored",
                  "consent-banner-not-found", "consent-action-failed")  # fmt: skip
 EXPECTED = {  # (site, mode) -> (action, events before / after the choice, consent findings)
@@ -363,6 +363,11 @@ EXPECTED = {  # (site, mode) -> (action, events before / after the choice, conse
     ("plain", "reject"): ("none", "+/0", {"consent-banner-not-found"}),
     ("plain", "accept"): ("none", "+/0", {"consent-banner-not-found"}),
     ("plain", "gpc"): ("none", "+/0", {"gpc-ignored"}),
+    # a banner drawn 1.5 s after the page loaded is still found and answered
+    ("delayed", "none"): ("none", "+/0", {"pixel-before-consent"}),
+    ("delayed", "reject"): ("opted-out", "+/+", {"pixel-before-consent", "pixel-after-reject"}),
+    ("delayed", "accept"): ("opted-in", "+/+", {"pixel-before-consent"}),
+    ("delayed", "gpc"): ("none", "+/0", {"gpc-ignored"}),
 }
 
 

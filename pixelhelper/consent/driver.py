@@ -52,6 +52,10 @@ QUIET = 0.5
 """Seconds without news from autoconsent after which a page with no banner yet counts as
 settled: between attempts it waits for the page's DOM to change, and a banner cannot appear
 without a change (one that does later is still answered while the visit goes on)."""
+PATIENCE = 2.0
+"""Seconds after a site's first page began to load before a quiet autoconsent counts as done:
+consent platforms load their banner from a script of their own, often a second after the
+page, and the DOM may be still until it comes."""
 MAX_MESSAGES = 5000  # per mode: a page that floods the binding is ignored past this
 ACT_DELAY = 0.5
 """Seconds between seeing a banner and answering it (see `ConsentDriver.tick`)."""
@@ -72,6 +76,7 @@ class ConsentDriver:
         self._lifecycle: str | None = None  # the main frame's, on the current page
         self._pending: float | None = None  # when an action was asked for, until its result
         self._news = clock()  # when autoconsent last said anything
+        self._loading = clock()  # when the current page began to load
         self._due: tuple[float, Any] | None = None  # when to answer a banner seen, and where
 
     # ------------------------------------------------------------------ setup
@@ -195,12 +200,15 @@ class ConsentDriver:
         acting = self.mode in AUTO_ACTION
         if self._lifecycle in SETTLED["act" if acting else "detect"]:
             return True
-        return (not acting or self._lifecycle not in BUSY) and self.clock() - self._news >= QUIET
+        now = self.clock()
+        if now - self._loading < PATIENCE:  # a consent platform's script may still be coming
+            return False
+        return (not acting or self._lifecycle not in BUSY) and now - self._news >= QUIET
 
     def loading(self) -> None:
         """A page is about to load: what autoconsent said of the last one is old news."""
         self._lifecycle = None
-        self._news = self.clock()
+        self._news = self._loading = self.clock()
         self._due = None  # a banner of the page being left is answered no more
 
     def finish(self) -> ModeLog:

@@ -152,3 +152,16 @@ def interact(lanes: list[Lane], clicks: Sequence[str], wait: float) -> None:
                         pause(lanes, wait / 2)
         if len(lanes) > 1:
             pause(lanes, wait / 2)
+
+
+def conclude(lanes: list[Lane], wait: float, limit: float = SETTLE) -> None:
+    """Before the contexts close: a banner that showed up late and is being answered is
+    given the time to be, and what the page sends after that answer `wait` seconds."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    drivers = [lane.driver for lane in lanes if lane.driver is not None]
+    if not drivers or all(driver.settled(patient=False) for driver in drivers):
+        return
+    with contextlib.suppress(PlaywrightError):  # a page gone: its answer is lost, not the visit
+        settle(lanes, limit, patient=False)
+        pause(lanes, wait)

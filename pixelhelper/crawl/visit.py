@@ -106,6 +106,7 @@ def browse_site(plan: VisitPlan, proxies: list[str]) -> dict[str, Any]:
                 if key not in seen and same_site(plan.site, key):
                     seen.add(key)
                     queue.append(key)
+        lanes_.conclude(lanes, plan.wait)
     fills = [
         {"page": f.page, "fields": [[x.classified_as, x.selector] for x in f.fields],
          "submitted": f.submitted, "submitted_at": f.submitted_at}
