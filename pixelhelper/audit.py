@@ -8,6 +8,7 @@ the events' facts.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from pixelhelper.store import EventFacts, EventStore, FindingCompactor
 if TYPE_CHECKING:
     from pixelhelper.capture import CapturedRequest
     from pixelhelper.consent.timeline import ModeLog, Timeline
+    from pixelhelper.journey.log import JourneyLog
     from pixelhelper.models import Finding, PixelEvent
 
 
@@ -40,6 +42,8 @@ class AuditResult:
     """`scan --fill`: the test identity typed (`file`, and its `values` as typed)."""
     consent: list[ModeLog] = field(default_factory=list)
     """`--consent`: what happened in each mode (the report's `consent` section)."""
+    journey: JourneyLog | None = None
+    """`--journey`: what each step did, and when (the report's `journey` section)."""
 
     @property
     def has_errors(self) -> bool:
@@ -67,6 +71,11 @@ class Audit:
         self.on_event = on_event
         self._compact = FindingCompactor()
         self.timeline: Timeline | None = None
+        self.journey: JourneyLog | None = None
+
+    def add_journey(self, log: JourneyLog) -> None:
+        """The journey whose traffic is audited: each event gets the step it was sent in."""
+        self.journey = self.result.journey = log
 
     def add_consent(self, logs: list[ModeLog]) -> None:
         """What happened in each consent mode of the visits being audited (`--consent`): each
@@ -93,6 +102,10 @@ class Audit:
         events = decode_request(request, recognition)
         if self.timeline is not None or request.header("sec-gpc") == "1":
             events = self._with_consent(request, events)
+        if self.journey is not None:
+            step = self.journey.step_at(request.timestamp)
+            for event in events:
+                event.step = step
         prepared = [(event, self.inspector.event(-1, event)) for event in events]
         if prepared and self.inspector.leaks:  # the request's own headers and URL too
             event, found = prepared[0]
@@ -153,6 +166,11 @@ class Audit:
 
             self.result.consent = list(self.timeline.logs)
             self.result.findings.extend(mode_findings(self.timeline.logs))
+        if self.journey is not None:
+            facts = self.result.events.facts
+            for finding in self.result.findings:
+                if finding.event is not None and 0 <= finding.event < len(facts):
+                    finding.step = facts[finding.event].step
         return self.result
 
     def finish_copy(self) -> AuditResult:
@@ -214,16 +232,19 @@ def audit_paths(
 
 
 def _add_sidecar(audit: Audit, path: Path, stats: SourceStats) -> None:
-    """The consent logs a `--consent` visit saved beside its capture, if any."""
-    from pixelhelper.consent.timeline import read, sidecar
+    """What a scan saved beside its capture, if anything: the consent modes' logs
+    (`--consent`) and the journey's (`--journey`)."""
+    from pixelhelper.consent import timeline
     from pixelhelper.errors import ConfigError
+    from pixelhelper.journey import log
 
-    found = sidecar(path)
-    if found.is_file():
-        try:
-            audit.add_consent(read(found))
-        except ConfigError as exc:
-            stats.errors.append(str(exc))
+    try:
+        if (found := timeline.sidecar(path)).is_file():
+            audit.add_consent(timeline.read(found))
+        if (found := log.sidecar(path)).is_file():
+            audit.add_journey(log.read(found))
+    except ConfigError as exc:
+        stats.errors.append(str(exc))
 
 
 def add_report(audit: Audit, path: Path, stats: SourceStats) -> bool:
@@ -248,6 +269,7 @@ def add_report(audit: Audit, path: Path, stats: SourceStats) -> bool:
     rules = all_rules()
     again = {r.id for r in rules.values() if r.scope == "session" or r.level == "policy"}
     again |= _restore_consent(audit, document.get("consent"))
+    _restore_journey(audit, document.get("journey"))
     own: dict[int, list[Finding]] = {}
     for item in document.get("findings") or []:
         number = item.get("event")
@@ -281,6 +303,19 @@ def _restore_consent(audit: Audit, section: Any) -> set[str]:
             continue  # not a mode this version knows
     audit.add_consent(logs)
     return {"consent-banner-not-found", "consent-action-failed"} if logs else set()
+
+
+def _restore_journey(audit: Audit, section: Any) -> None:
+    """The journey a report's `journey` section names, back as a log (without times: its
+    events keep the steps they were printed with)."""
+    from pydantic import ValidationError
+
+    from pixelhelper.journey.log import JourneyLog
+
+    if isinstance(section, dict):
+        # not a journey this version knows: its events keep their steps
+        with contextlib.suppress(ValidationError):
+            audit.add_journey(JourneyLog.model_validate(section))
 
 
 def capture_bytes(paths: Iterable[str | Path]) -> int:

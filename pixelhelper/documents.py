@@ -67,6 +67,17 @@ def json_depth(text: str) -> int:
     return max(accumulate(_STEP[c] for c in brackets), default=0)
 
 
+def load_toml(path: str | Path, what: str, limit: int) -> dict[str, Any]:
+    """A TOML document, bounded (a journey, a test identity)."""
+    import tomllib
+
+    text = read_text(path, what, limit)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path}: not valid TOML: {exc}") from None
+
+
 def load_json(path: str | Path, what: str, limit: int) -> Any:
     """A JSON document, bounded and checked for depth; lone surrogates (`\\ud800`) become
     U+FFFD so that nothing later fails to encode the text."""

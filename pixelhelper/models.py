@@ -218,6 +218,8 @@ class PixelEvent(BaseModel):
     """`--consent`: the mode the event was sent in and the consent state then (`{"mode",
     "state", "banner"}`, see `consent.timeline`); `{"mode": "gpc", ...}` for any request that
     carried `Sec-GPC: 1`; None when nothing is known."""
+    step: int | None = None
+    """`--journey`: the step that was under way when the hit was sent (0: the start page)."""
 
 
 class Finding(BaseModel):
@@ -250,3 +252,5 @@ class Finding(BaseModel):
     redact mode (the finding's message then says so)."""
     consent_mode: str | None = None
     """`--consent`: the mode the finding was made in (`none`, `reject`, `accept`, `gpc`)."""
+    step: int | None = None
+    """`--journey`: the step under way when the event it was found in was sent."""

@@ -134,6 +134,10 @@ class Report:
             from pixelhelper.consent.summary import consent_section
 
             yield "consent", shown_pixel(consent_section(result), self.masker)
+        if result.journey is not None:  # `--journey`: each step, its hits and findings
+            from pixelhelper.journey.summary import journey_section
+
+            yield "journey", shown_pixel(journey_section(result), self.masker)
 
     def events(self) -> Iterator[dict[str, Any]]:
         """The events, each read back and redacted only when it is its turn."""

@@ -23,6 +23,8 @@ from pixelhelper.errors import PixelHelperError
 if TYPE_CHECKING:
     from pixelhelper.consent.modes import Mode
     from pixelhelper.consent.timeline import ModeLog
+    from pixelhelper.journey.log import JourneyLog
+    from pixelhelper.journey.model import Journey
 from pixelhelper.live.browser import CHROMIUM, headless_args
 from pixelhelper.live.proxy import ProxyConfig, free_port, start_background, stop
 
@@ -41,6 +43,10 @@ class ScanPlan:
     fills: list[Any] = field(default_factory=list)  # what `--fill` did, page by page
     consent: tuple[Mode, ...] = ()  # `--consent`: the modes, each in a fresh context
     consent_logs: list[ModeLog] = field(default_factory=list)  # what happened in each
+    journey: Journey | None = None  # `--journey`: the steps, instead of `urls` and clicks
+    identity: dict[str, str] = field(default_factory=dict)  # the values a journey types
+    manual_consent: bool = False  # the journey's `consent` step answers, not a mode
+    journey_log: JourneyLog | None = None  # what the journey did
 
 
 @contextlib.contextmanager
@@ -122,14 +128,35 @@ def browse(plan: ScanPlan, proxies: Sequence[str]) -> list[str]:
     with (
         headless_browser(plan.chromium, proxies[0]) as browser,
         lanes_.open_lanes(
-            browser, plan.consent, proxies, plan.timeout, plan.consent_logs, plan.urls
-        ) as lanes,
+            browser,
+            plan.consent,
+            proxies,
+            plan.timeout,
+            plan.consent_logs,
+            plan.urls,
+            manual=plan.manual_consent,
+        ) as lanes,  # fmt: skip
     ):
-        for url in plan.urls:
+        if plan.journey is not None:
+            journey(plan, lanes, plan.urls[0], problems)
+        for url in plan.urls if plan.journey is None else ():
             loaded, _ = lanes_.goto(lanes, url, problems)
             after_load(loaded, plan, url, problems, plan.timeout)
         lanes_.conclude(lanes, plan.wait)
     return problems
+
+
+def journey(plan: Any, lanes: list[Any], start: str, problems: list[str]) -> None:
+    """Walk `plan.journey` from `start`; its log goes to the plan, a failed step is a problem
+    line."""
+    from pixelhelper.journey.run import failure_line, walk_lanes
+
+    plan.journey_log = walk_lanes(
+        plan.journey, lanes, start, timeout=plan.timeout, wait=plan.wait, values=plan.identity,
+        fills=plan.fills,
+    )  # fmt: skip
+    if line := failure_line(plan.journey_log):
+        problems.append(line)
 
 
 def after_load(
@@ -175,6 +202,8 @@ def run_scan(plan: ScanPlan, config: ProxyConfig) -> list[str]:
     """
     config.port = config.port or free_port(config.host)
     config.ports = [free_port(config.host) for _ in plan.consent[1:]]
+    if plan.journey is not None and not plan.consent and plan.journey.consent_action():
+        plan.consent, plan.manual_consent = (plan.journey.consent_action(),), True  # type: ignore[assignment]
     config.view, config.summary = "none", False
     fd, name = tempfile.mkstemp(prefix="pixelhelper-scan-", suffix=".log")
     os.close(fd)

@@ -51,6 +51,8 @@ class EventFacts:
     inspection: dict[str, Any] | None
     consent: dict[str, Any] | None = None
     """`--consent`: the mode the event was sent in and the state then (`PixelEvent.consent`)."""
+    step: int | None = None
+    """`--journey`: the step under way when it was sent (`PixelEvent.step`)."""
 
     def __reduce__(self) -> tuple[type[EventFacts], tuple[Any, ...]]:
         """Pickled as its values, rebuilt by the constructor: the live proxy unpickles one
@@ -80,6 +82,7 @@ class EventFacts:
             signal_diagnostics=event.signal_diagnostics,
             inspection=event.inspection,
             consent=event.consent,
+            step=event.step,
         )
 
 

@@ -29,7 +29,7 @@ from conftest import CAPTURES, EXAMPLES
 from e2e_support import needs_chromium
 
 ROW_KEYS = {"site", "status", "error", "pages", "pixels", "events", "categories", "rules",
-            "capture", "report", "leaks", "consent", "duration_s", "worker"}  # fmt: skip
+            "capture", "report", "leaks", "consent", "journey", "duration_s", "worker"}  # fmt: skip
 SITE = EXAMPLES / "site"
 
 

@@ -19,7 +19,16 @@ from pixelhelper.cli.common import (
     text_width,
     write_output,
 )
-from pixelhelper.cli.options import Commands, add_inspect_options, add_verbose
+from pixelhelper.cli.options import (
+    Commands,
+    add_consent_option,
+    add_inspect_options,
+    add_journey_option,
+    add_proxy_options,
+    add_verbose,
+    add_visit_options,
+)
+from pixelhelper.errors import ConfigError
 from pixelhelper.output import Format
 from pixelhelper.severity import SEVERITIES
 
@@ -34,7 +43,10 @@ def add_parser(commands: Commands) -> None:
         "pages, required events and parameters, what fails and what is accepted.",
         epilog=CHECK_EXIT_CODES,
     )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="capture files or directories")
+    check.add_argument(
+        "paths", nargs="*", metavar="PATH",
+        help="capture files or directories (none with --journey, which records its own)",
+    )  # fmt: skip
     check.add_argument("--policy", metavar="FILE", help="the policy file (TOML)")
     check.add_argument(
         "--fail-on", choices=SEVERITIES, default=None,
@@ -58,6 +70,15 @@ def add_parser(commands: Commands) -> None:
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     add_verbose(check, check=True)
     add_inspect_options(check)
+    journey = check.add_argument_group(
+        "recording a journey", "check --journey FILE walks the journey in headless Chromium "
+        "through the proxy (block mode unless --mode says otherwise), saves the capture and "
+        "gates on it: one command for a CI job",
+    )  # fmt: skip
+    add_journey_option(journey, "and gate on the traffic it records")  # type: ignore[arg-type]
+    add_visit_options(journey)  # type: ignore[arg-type]
+    add_consent_option(journey)  # type: ignore[arg-type]
+    add_proxy_options(journey, mode="block")  # type: ignore[arg-type]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,9 +93,19 @@ def run(args: argparse.Namespace) -> int:
             inputs = [*args.paths, *(p for p in (args.policy, args.baseline) if p)]
             files.refuse_inputs(getattr(args, option), inputs, name)
             files.check_writable(getattr(args, option), name)
+    if bool(args.journey) == bool(args.paths):
+        raise ConfigError("give the captures to check, or --journey FILE to record one")
     policy = load_policy(args.policy)
     baseline = read_baseline(args.baseline) if args.baseline else None
-    result = audited(args, options=inspect_options(args, policy))
+    journey_failed = False
+    if args.journey:
+        from pixelhelper.cli.scan import record
+
+        args.urls, args.click = [], []
+        result, _, plan = record(args, inspect_options(args, policy))
+        journey_failed = plan.journey_log is None or plan.journey_log.failed is not None
+    else:
+        result = audited(args, options=inspect_options(args, policy))
     report, outcome = judged_report(
         result, policy, fail_on=args.fail_on, baseline=baseline,
         accept_current=bool(args.write_baseline), show_values=args.show_values,
@@ -97,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         rendered = fmt.renderer()(report, False)
     write_output(rendered, args.output, private=args.show_values)
     say_errors(result)
-    if result.has_errors:
+    if result.has_errors or journey_failed:
         return EXIT_ERROR
     if outcome.verdict == "fail" and not args.exit_zero:
         return EXIT_FINDINGS

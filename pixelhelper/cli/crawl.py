@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pixelhelper import files
 from pixelhelper.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, say
 from pixelhelper.cli.options import Commands, add_consent_option, add_engine_options
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.severity import SEVERITIES
+
+if TYPE_CHECKING:
+    from pixelhelper.journey.model import Journey
 
 
 def add_parser(commands: Commands) -> None:
@@ -85,6 +89,11 @@ def add_parser(commands: Commands) -> None:
     crawl.add_argument("--region", metavar="CC", help="as in audit")
     crawl.add_argument("--known-identities", metavar="FILE", help="as in audit")
     add_consent_option(crawl)
+    crawl.add_argument(
+        "--journey", metavar="FILE",
+        help="walk this journey on every site instead of following links: it starts at the "
+        "site's page, its relative `goto`s follow each site, and it acts on that site only",
+    )  # fmt: skip
     add_engine_options(crawl, "crawl on")
 
 
@@ -115,9 +124,14 @@ def run(args: argparse.Namespace) -> int:
     # A local cluster's workers work under the crawl directory, which is cleaned whatever ends
     # the crawl (a Ctrl-C kills them before their own clean-up); remote workers use their own.
     work_root = None if args.scheduler else out / WORK_DIR
-    fill = _identity_for(args, out) if args.fill or args.submit else None
+    journey = _journey_for(args)
+    needs = journey is not None and journey.needs_identity()
+    fill = _identity_for(args, out) if args.fill or args.submit or needs else None
     job = {"pages": args.pages, "timeout": args.timeout, "wait": args.wait, "clicks": args.click,
-           "fill": fill[0] if fill else None, "identity": fill[1] if fill else None,
+           "fill": fill[0] if fill and not needs else None,
+           "identity": fill[1] if fill else None,
+           "journey": journey.model_dump(mode="json") if journey else None,
+           "journey_identity": fill[0] if fill and needs else None,
            "submit": bool(args.submit), "consent": list(args.consent),
            "mode": args.mode, "chromium": args.chromium, "region": args.region,
            "known_identities": str(Path(args.known_identities).resolve())
@@ -154,6 +168,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 WORK_DIR = ".work"
+
+
+def _journey_for(args: argparse.Namespace) -> Journey | None:
+    """`--journey FILE`, read and checked before any site is visited."""
+    if not args.journey:
+        return None
+    from pixelhelper.journey.model import load_journey
+
+    if args.click or args.fill or args.submit:
+        raise PixelHelperError("--journey has its own steps: no --click, --fill or --submit")
+    return load_journey(args.journey)
 
 
 def _identity_for(args: argparse.Namespace, out: Path) -> tuple[dict[str, str], str]:

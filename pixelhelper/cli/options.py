@@ -113,15 +113,43 @@ def add_verbose(parser: argparse.ArgumentParser, check: bool = False) -> None:
     )  # fmt: skip
 
 
-def add_proxy_options(parser: argparse.ArgumentParser) -> None:
+def add_journey_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--journey FILE` (scan, check, crawl)."""
+    parser.add_argument(
+        "--journey", metavar="FILE",
+        help=f"walk this journey (TOML: a start page, then steps: goto, click, fill, press, "
+        f"select, check, submit, wait_for, wait, consent, fill_forms, mark) {what}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--start", metavar="URL",
+        help="with --journey: start here instead of at the file's `start` (the same site on "
+        "another host or port, as in CI); relative `goto`s follow it",
+    )  # fmt: skip
+
+
+def add_visit_options(parser: argparse.ArgumentParser) -> None:
+    """How a page is visited (scan, and check with --journey)."""
+    parser.add_argument(
+        "--wait", type=float, default=2.0, metavar="SECONDS", help="time to wait on each page"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS",
+        help="how long one page may take to load, or one journey step (default 30; in crawl, "
+        "--timeout bounds a whole site)",
+    )  # fmt: skip
+    parser.add_argument("--chromium", metavar="PATH", default=None, help="Chromium executable")
+    parser.add_argument("--port", type=int, default=0, help="proxy port (default: a free one)")
+
+
+def add_proxy_options(parser: argparse.ArgumentParser, mode: str = "observe") -> None:
     parser.add_argument(
         "--listen-host", default="127.0.0.1",
         help="address to listen on (default 127.0.0.1; never all interfaces unless you ask)",
     )  # fmt: skip
     parser.add_argument(
-        "--mode", choices=["observe", "block", "redact"], default="observe",
+        "--mode", choices=["observe", "block", "redact"], default=mode,
         help="observe: pass unchanged; block: answer pixel requests locally, nothing reaches "
-        "TikTok; redact: forward with sensitive values removed",
+        "TikTok; redact: forward with sensitive values removed" + f" (default {mode})",
     )  # fmt: skip
     parser.add_argument("--save", metavar="FILE", help="save the session as a mitmproxy flow file")
     parser.add_argument(

@@ -67,9 +67,14 @@ class ConsentDriver:
     """Drives one mode; `log` is what happened, for the audit."""
 
     def __init__(
-        self, mode: Mode, port: int | None = None, clock: Callable[[], float] = time.time
+        self,
+        mode: Mode,
+        port: int | None = None,
+        clock: Callable[[], float] = time.time,
+        manual: bool = False,
     ) -> None:
         self.mode = mode
+        self.manual = manual  # a journey's `consent` step answers, when it comes (`choose`)
         self.clock = clock
         self.log = ModeLog(mode=mode, started=clock(), port=port)
         self._messages = 0
@@ -78,6 +83,8 @@ class ConsentDriver:
         self._news = clock()  # when autoconsent last said anything
         self._loading = clock()  # when the current page began to load
         self._due: tuple[float, Any] | None = None  # when to answer a banner seen, and where
+        self._banner: Any = None  # the frame of the banner seen on the current page
+        self._asked = False  # `choose` was called: answer the banner, now or when it shows
 
     # ------------------------------------------------------------------ setup
 
@@ -153,8 +160,23 @@ class ConsentDriver:
         self.log.cmp = _text(message.get("cmp")) or self.log.cmp
         if self.log.banner_at is None:
             self.log.banner_at = now
+        self._banner = frame
+        if self.manual and not self._asked:
+            return  # the journey's `consent` step answers it
         if self.mode in AUTO_ACTION and self._due is None and self._pending is None:
-            self._due = (now + ACT_DELAY, frame)
+            self._due = (now + (0 if self.manual else ACT_DELAY), frame)
+
+    def choose(self) -> None:
+        """A journey's `consent` step: answer the banner of the current page now, or as soon
+        as it shows."""
+        self._asked = True
+        if self._banner is not None and self._due is None and self._pending is None:
+            self._due = (self.clock(), self._banner)
+
+    @property
+    def answered(self) -> bool:
+        """After `choose`: the banner was answered (or the answer failed)."""
+        return self._due is None and self._pending is None and self.log.attempts > 0
 
     def tick(self) -> None:
         """Answer a banner whose time has come (called between short waits). The choice is
@@ -197,7 +219,7 @@ class ConsentDriver:
             return False
         if not patient:
             return True
-        acting = self.mode in AUTO_ACTION
+        acting = self.mode in AUTO_ACTION and not self.manual
         if self._lifecycle in SETTLED["act" if acting else "detect"]:
             return True
         now = self.clock()
@@ -209,12 +231,13 @@ class ConsentDriver:
         """A page is about to load: what autoconsent said of the last one is old news."""
         self._lifecycle = None
         self._news = self._loading = self.clock()
-        self._due = None  # a banner of the page being left is answered no more
+        self._due = self._banner = None  # a banner of the page being left is answered no more
 
     def finish(self) -> ModeLog:
         """The mode's log, closed now."""
         self.log.ended = self.clock()
         acted = self.mode in AUTO_ACTION and self.log.banner_at is not None
+        acted = acted and (not self.manual or self.log.attempts > 0)
         if acted and self.log.choice_at is None:
             self.log.action = "failed"
         return self.log

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,13 +44,16 @@ def open_lanes(
     timeout: float,
     logs: list[ModeLog],
     urls: Sequence[str] = (),
+    manual: bool = False,
 ) -> Iterator[list[Lane]]:
     """A lane per mode, each a fresh context (no cookies or storage of another) sending
     through `proxies[i]`, for a visit to the sites of `urls`; one plain lane without `modes`.
     Each mode's log is appended to `logs` once every context is closed. The proxy's own CA
-    signs every HTTPS page; the throwaway contexts trust it."""
+    signs every HTTPS page; the throwaway contexts trust it. `manual`: a journey's `consent`
+    step answers the banners (see `ConsentDriver.choose`)."""
     drivers = [
-        ConsentDriver(mode, _port(proxy)) for mode, proxy in zip(modes, proxies, strict=False)
+        ConsentDriver(mode, _port(proxy), manual=manual)
+        for mode, proxy in zip(modes, proxies, strict=False)
     ]
     contexts: list[Any] = []
     try:
@@ -126,15 +129,20 @@ def pause(lanes: list[Lane], seconds: float) -> None:
             driver.tick()
 
 
-def settle(lanes: list[Lane], limit: float = SETTLE, patient: bool = True) -> None:
+def settle(
+    lanes: list[Lane],
+    limit: float = SETTLE,
+    patient: bool = True,
+    until: Callable[[], bool] | None = None,
+) -> None:
     """Wait, at most `limit` seconds, until autoconsent has found (and answered) the banner
     in every lane that has a mode. Not `patient` (a later page of a site, whose banner was
     met on the first): only answers under way are waited for; a banner that shows up is
-    still answered while the visit goes on."""
+    still answered while the visit goes on. `until`: wait for that instead."""
     deadline = time.monotonic() + limit
     drivers = [lane.driver for lane in lanes if lane.driver is not None]
     while drivers and time.monotonic() < deadline:
-        if all(driver.settled(patient) for driver in drivers):
+        if until() if until else all(driver.settled(patient) for driver in drivers):
             return
         pause(lanes, TICK)
 

@@ -79,6 +79,8 @@ def store_files(out: Path, outcome: dict[str, Any]) -> dict[str, Any]:
         write_bytes(path, outcome["capture"], private=True)  # raw traffic: 0600
         if outcome.get("consent_log"):  # the modes, beside the capture (`consent.timeline`)
             write_text(str(path) + ".consent.json", outcome["consent_log"])
+        if outcome.get("journey_log"):  # and the journey (`journey.log`)
+            write_text(str(path) + ".journey.json", outcome["journey_log"])
     if outcome.get("report") is not None and row.get("report"):
         path = out / row["report"]
         path.parent.mkdir(parents=True, exist_ok=True)

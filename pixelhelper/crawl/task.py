@@ -36,6 +36,7 @@ ROW_KEYS = (
     "report",
     "leaks",
     "consent",
+    "journey",
     "duration_s",
     "worker",
 )
@@ -80,7 +81,8 @@ def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
     pages = 0
     try:
         outcome = _visit(job, site, capture)
-        job = {**job, "fills": outcome.get("fills") or [], "consent_log": outcome.get("consent")}
+        job = {**job, "fills": outcome.get("fills") or [], "consent_log": outcome.get("consent"),
+               "journey_log": outcome.get("journey")}  # fmt: skip
         pages = int(outcome.get("pages") or 0)
         error = _error_of(outcome)
     except Exception as exc:  # noqa: BLE001  (a row, never a lost site)
@@ -98,6 +100,7 @@ def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
         "report": None,
         "leaks": {},
         "consent": None,
+        "journey": None,
     }
     try:
         row.update(_audit(capture, report_path, work, job))
@@ -108,15 +111,18 @@ def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
         row["status"], row["error"] = "error", _safe(error.replace(site, shown_site(site)))
     row["duration_s"] = round(time.monotonic() - started, 2)
     row["worker"] = worker_name()
-    sidecar = Path(str(capture) + ".consent.json")
     return {
         "row": {key: row[key] for key in ROW_KEYS},
         "capture": capture.read_bytes() if row["capture"] else None,
         "report": report_path.read_text(encoding="utf-8") if row["report"] else None,
-        "consent_log": sidecar.read_text(encoding="utf-8")
-        if row["capture"] and sidecar.is_file()
-        else None,
+        "consent_log": _beside(capture, ".consent.json") if row["capture"] else None,
+        "journey_log": _beside(capture, ".journey.json") if row["capture"] else None,
     }
+
+
+def _beside(capture: Path, suffix: str) -> str | None:
+    sidecar = Path(str(capture) + suffix)
+    return sidecar.read_text(encoding="utf-8") if sidecar.is_file() else None
 
 
 def _visit(job: dict[str, Any], site: str, capture: Path) -> dict[str, Any]:
@@ -133,6 +139,8 @@ def _visit(job: dict[str, Any], site: str, capture: Path) -> dict[str, Any]:
         fill=job.get("fill") or None,
         submit=bool(job.get("submit")),
         consent=list(job.get("consent") or []),
+        journey=job.get("journey") or None,
+        identity=dict(job.get("journey_identity") or {}),
     )
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(  # the plan on stdin: a site's credentials stay off argv
@@ -202,16 +210,22 @@ def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> 
     from pixelhelper.consent.summary import consent_section, crawl_consent
     from pixelhelper.files import write_text
     from pixelhelper.inspect import InspectOptions
+    from pixelhelper.journey import log as journey_log
     from pixelhelper.report import build_report
 
     logs = [timeline.ModeLog.model_validate(item) for item in job.get("consent_log") or []]
+    walked = job.get("journey_log")
+    journey = journey_log.JourneyLog.model_validate(walked) if walked else None
     recorded = capture.exists() and capture.stat().st_size > 0
     if not recorded:
         capture.unlink(missing_ok=True)
-        if not logs:
+        if not logs and journey is None:
             return {}
-    elif logs:
-        timeline.write(timeline.sidecar(capture), logs)  # a later audit of it knows the modes
+    else:  # a later audit of the capture knows the modes and the journey
+        if logs:
+            timeline.write(timeline.sidecar(capture), logs)
+        if journey is not None:
+            journey_log.write(journey_log.sidecar(capture), journey)
     typed: dict[str, str] = {}
     for fill in job.get("fills") or []:
         for kind, selector in fill.get("fields") or []:
@@ -219,7 +233,7 @@ def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> 
     times = [f["submitted_at"] for f in job.get("fills") or [] if f.get("submitted_at")]
     options = InspectOptions(
         region=job.get("region"), known_identities=job.get("known_identities"),
-        identity=job.get("identity") if job.get("fill") else None,
+        identity=job.get("identity") if job.get("fill") or job.get("journey_identity") else None,
         typed_into=tuple(typed.items()), submitted_at=min(times) if times else None,
     )  # fmt: skip
     if recorded:
@@ -229,6 +243,8 @@ def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> 
 
         audit = Audit(options)
         audit.add_consent(logs)
+        if journey is not None:
+            audit.add_journey(journey)
         result = audit.finish()
     report = build_report(result)
     write_text(report_path, json.dumps(report, indent=1) + "\n")
@@ -244,7 +260,18 @@ def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> 
         "report": report_path.relative_to(out).as_posix(),
         "leaks": dict(sorted(leaks.items())),
         "consent": crawl_consent(consent_section(result)) if logs else None,
+        "journey": _journey_row(journey),
     }
+
+
+def _journey_row(journey: Any) -> dict[str, Any] | None:
+    """A row's `journey`: `{"status", "steps", "failed_step", "error"}`."""
+    if journey is None:
+        return None
+    failed = journey.failed
+    return {"status": journey.status, "steps": len(journey.steps) - 1,
+            "failed_step": failed.index if failed else None,
+            "error": _safe(failed.error or "failed") if failed else None}  # fmt: skip
 
 
 def _safe(text: str) -> str:

@@ -42,6 +42,8 @@ class VisitPlan:
     fill: dict[str, str] | None = None  # `--fill`: the identity values to type
     submit: bool = False
     consent: list[str] = field(default_factory=list)  # `--consent`: the modes
+    journey: dict[str, Any] | None = None  # `--journey`: the journey file, read
+    identity: dict[str, str] = field(default_factory=dict)  # the values a journey types
     fills: list[Any] = field(default_factory=list)  # what `--fill` did (not part of the plan)
 
 
@@ -85,11 +87,22 @@ def browse_site(plan: VisitPlan, proxies: list[str]) -> dict[str, Any]:
     seen = {urldefrag(plan.site)[0]}
     logs: list[ModeLog] = []
     modes = parse_modes(",".join(plan.consent)) if plan.consent else ()
+    journey = _journey(plan)
+    manual = journey is not None and not modes and journey.consent_action() is not None
+    if manual:
+        modes = parse_modes(str(journey.consent_action()))
+    walked = None
     with (
         headless_browser(plan.chromium, proxies[0]) as browser,
-        lanes_.open_lanes(browser, modes, proxies, plan.page_timeout, logs, [plan.site]) as lanes,
+        lanes_.open_lanes(
+            browser, modes, proxies, plan.page_timeout, logs, [plan.site], manual=manual
+        ) as lanes,  # fmt: skip
     ):
-        while queue and len(visited) < plan.pages:
+        if journey is not None:
+            walked = _walk(journey, plan, lanes, problems)
+            visited = list(dict.fromkeys(s.url for s in walked.steps if s.url))
+            status = walked.steps[0].http_status
+        while journey is None and queue and len(visited) < plan.pages:
             url = queue.popleft()
             loaded, response = lanes_.goto(lanes, url, problems)
             if not visited and response is not None:
@@ -113,7 +126,28 @@ def browse_site(plan: VisitPlan, proxies: list[str]) -> dict[str, Any]:
         for f in plan.fills
     ]  # fmt: skip
     return {"pages": len(visited), "status": status, "problems": problems, "fills": fills,
-            "consent": [log.model_dump(mode="json") for log in logs]}  # fmt: skip
+            "consent": [log.model_dump(mode="json") for log in logs],
+            "journey": walked.model_dump(mode="json") if walked else None}  # fmt: skip
+
+
+def _journey(plan: VisitPlan) -> Any:
+    """The plan's journey, read back (it was checked when the crawl began)."""
+    if not plan.journey:
+        return None
+    from pixelhelper.journey.model import Journey
+
+    return Journey.model_validate(plan.journey)
+
+
+def _walk(journey: Any, plan: VisitPlan, lanes: list[Any], problems: list[str]) -> Any:
+    """The journey from the site's page, acting on this site only."""
+    from pixelhelper.journey.run import failure_line, walk_lanes
+
+    log = walk_lanes(journey, lanes, plan.site, timeout=plan.page_timeout, wait=plan.wait,
+                     values=plan.identity, fills=plan.fills, site=plan.site)  # fmt: skip
+    if line := failure_line(log):
+        problems.append(line)
+    return log
 
 
 def visit(plan: VisitPlan) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import tomllib
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -55,13 +54,9 @@ class TestIdentity(BaseModel):
 
 def load_identity(path: str | Path) -> TestIdentity:
     """Read `--identity FILE`; a clear error naming the file and the key otherwise."""
-    from pixelhelper.documents import read_text
+    from pixelhelper.documents import load_toml
 
-    text = read_text(path, "identity file", MAX_IDENTITY_BYTES)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"identity file {path}: not valid TOML: {exc}") from None
+    data = load_toml(path, "identity file", MAX_IDENTITY_BYTES)
     try:
         identity = TestIdentity.model_validate(data)
     except ValidationError as exc:

@@ -25,6 +25,9 @@ def render(report: dict[str, Any], width: int = 100) -> str:
         f"event(s), {len(found)} finding(s)",
         f"Policy ({neutralise(str(source))}, fail on {threshold}): {outcome}",
     ]
+    journey = report.get("journey")
+    if isinstance(journey, dict):
+        lines.append(journey_line(journey))
     baseline = policy.get("baseline") or {}
     if baseline.get("unchanged") or baseline.get("fixed"):
         lines.append(f"  baseline: {baseline.get('new', 0)} new, {baseline.get('unchanged', 0)} "
@@ -55,3 +58,14 @@ def _wrapped(line: str, width: int) -> str:
     hanging = indent + ("     " if stripped.startswith("FAIL ") else "  ")
     return textwrap.fill(stripped, width, initial_indent=indent, subsequent_indent=hanging,
                          break_long_words=False, break_on_hyphens=False)  # fmt: skip
+
+
+def journey_line(journey: dict[str, Any]) -> str:
+    """`  journey "Checkout": completed, 15 steps` (or the step that failed, and why)."""
+    steps = [s for s in journey.get("steps") or [] if isinstance(s, dict)]
+    text = f"  journey {neutralise(str(journey.get('name')))!r}: {journey.get('status')}"
+    failed = next((s for s in steps if s.get("status") == "failed"), None)
+    if failed is None:
+        return f"{text}, {len(steps) - 1} step(s)"
+    what = neutralise(f"{failed.get('kind')} {failed.get('target')}: {failed.get('error')}")
+    return f"{text} at step {failed.get('index')} ({what})"

@@ -25,6 +25,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from pixelhelper.output.textconsent import consent_section
+from pixelhelper.output.textjourney import journey_section
 from pixelhelper.output.textparts import (
     CONTEXT_KEYS,
     SEVERITY_STYLE,
@@ -92,6 +93,7 @@ def renderables(report: dict[str, Any]) -> Iterator[RenderableType]:
             yield _finding_line(2, finding)
     yield from _forms(report)
     yield from consent_section(report)
+    yield from journey_section(report)
     yield from explanations(report)
     summary = report["summary"]
     counts = ", ".join(f"{n} {s}" for s, n in summary["findings"].items() if n) or "none"

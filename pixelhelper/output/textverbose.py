@@ -12,6 +12,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from pixelhelper.output.textconsent import consent_section
+from pixelhelper.output.textjourney import journey_section
 from pixelhelper.output.textparts import (
     STATUS_STYLE,
     add_mapping,
@@ -127,6 +128,7 @@ def renderables(report: dict[str, Any]) -> list[RenderableType]:
     if loose:
         out.append(Group(Text("Session findings", style="bold"), *map(finding_line, loose)))
     out.extend(consent_section(report))
+    out.extend(journey_section(report))
     counts = ", ".join(f"{n} {s}" for s, n in summary["findings"].items() if n) or "none"
     out.append(
         Text(f"Findings: {counts}. Decode errors: {summary['decode_errors']}.", style="bold")

@@ -27,7 +27,7 @@ __all__ = ["Meter", "SourceStats", "expand_paths", "read_requests", "request_fro
 CAPTURE_SUFFIXES = (".flow", ".flows", ".mitm", ".har", ".json")
 
 
-SIDE_FILES = (".consent.json",)
+SIDE_FILES = (".consent.json", ".journey.json")
 """Files a scan keeps beside its capture (read with it, never as a capture of their own)."""
 
 

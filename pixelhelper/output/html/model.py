@@ -326,7 +326,15 @@ def build(report: dict[str, Any], run: dict[str, Any] | None = None) -> dict[str
         },
         "colours": SEVERITY_COLOURS,
         "consent": consent_view(report),
+        "journey": journey_view(report),
     }
+
+
+def journey_view(report: dict[str, Any]) -> dict[str, Any] | None:
+    """`--journey`: see `output.html.journey`."""
+    from pixelhelper.output.html.journey import journey_view as view
+
+    return view(report)
 
 
 def consent_view(report: dict[str, Any]) -> dict[str, Any] | None:
