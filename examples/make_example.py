@@ -118,7 +118,7 @@ def build_flows() -> list:  # type: ignore[type-arg]
         ),
         make_flow(
             "GET",
-            "https://www.facebook.com/tr?id=1234567890&ev=PageView",
+            "https://www.facebook.com/tr?id=1234567890123456&ev=PageView",
             headers={"Referer": f"{SITE}/", "User-Agent": UA},
             client_ip="192.0.2.44",
             timestamp=T0 + 0.5,

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pixelhelper.decode import decode_request
+from pixelhelper.firstparty import may_carry_payload, recognise_payload
 from pixelhelper.inspect import InspectOptions, Inspector
-from pixelhelper.recognise import recognise
+from pixelhelper.recognise import load_vendors, recognise
 from pixelhelper.session import Session
 from pixelhelper.sources import Meter, SourceStats, expand_paths, read_requests
 from pixelhelper.store import EventFacts, EventStore, FindingCompactor
@@ -66,6 +67,7 @@ class Audit:
     def __init__(
         self, options: InspectOptions | None = None, on_event: OnEvent | None = None
     ) -> None:
+        load_vendors()  # before any capture is read: their host markers pick the candidates
         self.inspector = Inspector(options)
         self.result = AuditResult(events=EventStore(keep=on_event is None))
         self.on_event = on_event
@@ -95,6 +97,9 @@ class Audit:
         """Decode and inspect one request without recording it: the expensive, stateless half
         of `add_request`, which the live proxy runs off its event loop for large bodies."""
         recognition = recognise(request.method, request.url)
+        if recognition is None and may_carry_payload(request.method, request.body):
+            recognition = recognise_payload(request.method, request.url, request.body,
+                                            request.header("content-encoding"))  # fmt: skip
         if recognition is None:
             return []
         if stats is not None:

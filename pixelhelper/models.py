@@ -220,6 +220,12 @@ class PixelEvent(BaseModel):
     carried `Sec-GPC: 1`; None when nothing is known."""
     step: int | None = None
     """`--journey`: the step that was under way when the hit was sent (0: the start page)."""
+    vendor: str = "tiktok"
+    """Whose pixel it is (`tiktok`, `meta`, a third party's vendor id; see `vendors`)."""
+    via: str | None = None
+    """`"first-party"`: sent through a host that is not TikTok's (a first-party proxy: server-
+    side tag managers, framework proxies), recognised by its payload; `via_host` is that host."""
+    via_host: str | None = None
 
 
 class Finding(BaseModel):

@@ -1,4 +1,6 @@
-"""Decide whether a request is TikTok pixel traffic, and which kind, from method and URL alone.
+"""Decide whether a request is pixel traffic, and which kind, from method and URL alone:
+`recognise` asks each active vendor (`vendors`); TikTok's own rules are here
+(`recognise_tiktok`), the first vendor's.
 
 Recognition must be cheap (it runs on every flow the proxy sees) and strict: calling an embed,
 a video or another vendor's pixel a TikTok event would make every report wrong. Hosts are judged
@@ -12,21 +14,43 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pixelhelper.domains import ascii_name, split
 
-# Bytes that every host `host_role` accepts contains, whatever its (ASCII) case: readers
-# search raw records for them to skip the traffic that cannot be TikTok's without parsing it.
-HOST_MARKERS = (b"tiktok", b"pangle-ads")
-_MARKER_A, _MARKER_B = HOST_MARKERS
+# Bytes that every host a vendor recognises contains, whatever its (ASCII) case: readers
+# search raw records for them to skip the traffic that cannot be a pixel's without parsing it.
+# The built-in vendors' (TikTok's, the Meta Pixel's); `vendors.active` sets those in use.
+HOST_MARKERS = (b"tiktok", b"pangle-ads", b"facebook")
+MAX_MARKER = 32  # the longest marker a vendor may declare (the readers' overlap)
+_markers: tuple[bytes, ...] = HOST_MARKERS
+
+
+def use_markers(markers: tuple[bytes, ...]) -> None:
+    """The host markers of the vendors in use (`vendors.active`)."""
+    global _markers
+    _markers = tuple(dict.fromkeys(m.lower()[:MAX_MARKER] for m in markers if m))
 
 
 def mentions_host_marker(raw: bytes) -> bool:
-    """Can these raw bytes name a TikTok host? False means they cannot (the readers' and the
+    """Can these raw bytes name a pixel host? False means they cannot (the readers' and the
     proxy's cheap test before anything is parsed)."""
     lowered = raw.lower()
-    return _MARKER_A in lowered or _MARKER_B in lowered
+    for marker in _markers:  # noqa: SIM110  (`any` over a generator: a frame per call)
+        if marker in lowered:
+            return True
+    return False
+
+
+PAYLOAD_MARKER = b"message_id"  # in every pixel payload (`firstparty`: on any host)
+RECORD_MARKERS = (*HOST_MARKERS, PAYLOAD_MARKER)
+
+
+def mentions_record_marker(raw: bytes) -> bool:
+    """Can these raw bytes (a whole saved request) be pixel traffic: a TikTok host, or a
+    payload sent through another host? The capture readers' cheap test."""
+    return PAYLOAD_MARKER in raw or mentions_host_marker(raw)
 
 
 class Kind(StrEnum):
@@ -47,11 +71,16 @@ class Recognition:
         kind: The kind of pixel traffic.
         endpoint: A short stable name of the endpoint, e.g. `api/v2/pixel` or `events_api/2.0`.
         pixel_code: The pixel code the URL itself names (`sdkid=`), if any.
+        via: How it was recognised, when not by TikTok's host (`firstparty`).
+        vendor: Whose traffic it is (`vendors`).
     """
 
     kind: Kind
     endpoint: str
     pixel_code: str | None = None
+    via: str | None = None
+    vendor: str = "tiktok"
+    """`"first-party"`: recognised by its payload on a host that is not TikTok's."""
 
 
 class HostRole(StrEnum):
@@ -124,6 +153,38 @@ def _events_api_kind(path: str) -> Recognition | None:
 
 
 def recognise(method: str, url: str) -> Recognition | None:
+    """What kind of pixel traffic a request is, by the first active vendor that knows it;
+    None if it is none."""
+    for vendor in _vendors or _load_vendors():
+        found = vendor.recognise(method, url)
+        if found is not None:
+            return found
+    return None
+
+
+_vendors: tuple[Any, ...] = ()
+
+
+def load_vendors() -> tuple[Any, ...]:
+    """The active vendors, loaded now (their host markers in use from here on)."""
+    return _vendors or _load_vendors()
+
+
+def _load_vendors() -> tuple[Any, ...]:
+    global _vendors
+    from pixelhelper.vendors import active
+
+    _vendors = active()
+    return _vendors
+
+
+def forget_vendors() -> None:
+    """After `vendors.select`: the next recognition asks again which are active."""
+    global _vendors
+    _vendors = ()
+
+
+def recognise_tiktok(method: str, url: str) -> Recognition | None:
     """Return what kind of TikTok pixel traffic a request is, or None if it is none.
 
     Args:

@@ -77,8 +77,10 @@ def _pixels(result: AuditResult) -> list[dict[str, Any]]:
             by_code.setdefault(event.pixel_code, []).append(event)
     out = []
     for code, (loads, events) in result.session.pixel_totals().items():
-        entry: dict[str, Any] = {"code": code, "loads": loads, "events": events,
-                                 "listed": listed[code]}  # fmt: skip
+        seen = by_code.get(code)
+        vendor = seen[0].vendor if seen else "tiktok"
+        entry: dict[str, Any] = {"code": code, "vendor": vendor, "loads": loads,
+                                 "events": events, "listed": listed[code]}  # fmt: skip
         matching = advanced_matching(by_code.get(code, []))
         if matching:
             entry["advanced_matching"] = matching

@@ -53,6 +53,8 @@ class EventFacts:
     """`--consent`: the mode the event was sent in and the state then (`PixelEvent.consent`)."""
     step: int | None = None
     """`--journey`: the step under way when it was sent (`PixelEvent.step`)."""
+    vendor: str = "tiktok"
+    """Whose pixel it is (`PixelEvent.vendor`)."""
 
     def __reduce__(self) -> tuple[type[EventFacts], tuple[Any, ...]]:
         """Pickled as its values, rebuilt by the constructor: the live proxy unpickles one
@@ -83,6 +85,7 @@ class EventFacts:
             inspection=event.inspection,
             consent=event.consent,
             step=event.step,
+            vendor=event.vendor,
         )
 
 

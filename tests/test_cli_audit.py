@@ -76,7 +76,7 @@ def test_json_contract(tmp_path, capsys):
         {"path": str(path), "flows": 5, "pixel_requests": 4, "errors": [], "warnings": []}
     ]
     assert report["pixels"] == [
-        {"code": "CQ8PJ3RC77U4LT2MKR2G", "loads": 1, "events": 3, "listed": 0}
+        {"code": "CQ8PJ3RC77U4LT2MKR2G", "vendor": "tiktok", "loads": 1, "events": 3, "listed": 0}
     ]
     events = report["events"]
     assert [e["kind"] for e in events] == ["script", "pixel", "pixel", "events_api", "events_api"]
@@ -146,6 +146,7 @@ def test_console_script_on_bundled_example():
     report = json.loads(proc.stdout)
     assert [e["event"] for e in report["events"]] == [
         None,
+        "PageView",  # the Meta Pixel's
         "Pageview",
         "ViewContent",
         "AddToCart",
@@ -153,6 +154,7 @@ def test_console_script_on_bundled_example():
         "Purchase",
         "Purchase",
     ]
+    assert [e["vendor"] for e in report["events"]].count("meta") == 1
     assert "3f9a1c0e5d7b2a4c6e8f0a1b3c5d7e9f1a2b3c4d" not in proc.stdout  # Access-Token
     assert "9f8e7d6c5b4a" not in proc.stdout  # the shop's own session cookie
 

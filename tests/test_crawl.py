@@ -28,7 +28,7 @@ from pixelhelper.errors import ConfigError
 from conftest import CAPTURES, EXAMPLES
 from e2e_support import needs_chromium
 
-ROW_KEYS = {"site", "status", "error", "pages", "pixels", "events", "categories", "rules",
+ROW_KEYS = {"site", "status", "error", "pages", "pixels", "vendors", "events", "categories", "rules",
             "capture", "report", "leaks", "consent", "journey", "duration_s", "worker"}  # fmt: skip
 SITE = EXAMPLES / "site"
 

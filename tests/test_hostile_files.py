@@ -256,4 +256,4 @@ def test_the_proxy_exits_0_when_everything_was_written(tmp_path):
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert len(json.loads(report.read_text())["events"]) == 7
+    assert len(json.loads(report.read_text())["events"]) == 8  # 7 TikTok, 1 Meta Pixel

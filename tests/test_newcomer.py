@@ -63,7 +63,7 @@ def test_rules_wrap_at_word_boundaries(columns):
 def test_check_prints_the_verdict_and_failing_findings_only_by_default():
     plain = _run("check", str(CAPTURE), "--policy", str(POLICY))
     assert plain.returncode == 1
-    assert plain.stdout.startswith("pixelhelper check  1 source(s), 7 event(s)")
+    assert plain.stdout.startswith("pixelhelper check  1 source(s), 8 event(s)")
     assert "FAIL critical sensitive-health" in plain.stdout
     assert "\nSummary" not in plain.stdout and "\nPage " not in plain.stdout
     assert all(len(line) <= 100 for line in plain.stdout.splitlines())
@@ -93,7 +93,7 @@ def test_audit_and_check_read_pixelhelpers_own_json_reports(tmp_path, command):
         args += ["--policy", str(POLICY), "--exit-zero"]
     assert main(args) == 0
     first, second = json.loads(report.read_text()), json.loads(again.read_text())
-    assert len(second["events"]) == len(first["events"]) == 7
+    assert len(second["events"]) == len(first["events"]) == 8
     assert [f["rule"] for f in second["findings"]][: len(first["findings"])] == [
         f["rule"] for f in first["findings"]
     ]

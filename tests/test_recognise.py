@@ -88,7 +88,7 @@ def test_recognises_pixel_traffic(method, url, kind, code):
         ("GET", "https://www.tiktok.com/embed/v2/7301234567890123456"),
         ("POST", "https://www.tiktok.com/api/v2/pixel"),
         ("GET", "https://v16-webapp.tiktok.com/video/tos/abc.mp4"),
-        ("POST", "https://www.facebook.com/tr?id=1&ev=PageView"),
+        ("POST", "https://www.facebook.com/groups/tr"),
         ("POST", "https://www.google-analytics.com/g/collect?v=2"),
         ("POST", "https://analytics.tiktok.com.evil.example/api/v2/pixel"),
         ("POST", "https://tiktok.com.example.org/api/v2/pixel"),

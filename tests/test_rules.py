@@ -183,6 +183,37 @@ CASES = {
         ),
     ],
 }
+
+
+def meta_hit(**params: str):
+    """A Meta Pixel image hit (GET facebook.com/tr), as fbevents.js sends it."""
+    from urllib.parse import urlencode
+
+    query = {"id": "1234567890123456", "ev": "PageView", "dl": SHOP, "rl": "", "if": "false",
+             "ts": "1767258000000", "v": "2.9.179", "r": "stable", "ec": "0",
+             "fbp": "fb.1.1767258000000.123456789", **params}  # fmt: skip
+    return make_flow("GET", "https://www.facebook.com/tr/?" + urlencode(query),
+                     headers={"Referer": SHOP}, timestamp=SENT)  # fmt: skip
+
+
+def meta_config(n: int = 0):
+    return make_flow("GET", "https://connect.facebook.net/signals/config/1234567890123456?v=2",
+                     headers={"Referer": SHOP}, timestamp=SENT + n)  # fmt: skip
+
+
+CASES.update({
+    "first-party-proxy": [make_flow(
+        "POST", "https://shop.example.com/tt-proxy/api/v2/pixel",
+        headers={"Content-Type": "text/plain;charset=UTF-8"}, body=json.dumps(hit("Pageview")),
+    )],
+    "meta-invalid-pixel-id": [meta_hit(id="PIXEL_ID_HERE")],
+    "meta-custom-event": [meta_hit(ev="BookedConsultation", eid="b-1")],
+    "meta-missing-value-currency": [meta_hit(ev="Purchase", eid="o-1", **{"cd[value]": "20"})],
+    "meta-missing-event-id": [meta_hit(ev="AddToCart", **{"cd[value]": "20"})],
+    "meta-unhashed-user-data": [meta_hit(ev="Lead", eid="l-1", **{"ud[em]": "jane.doe@example.com"})],
+    "meta-duplicate-event": [meta_hit(ev="Lead", eid="l-1"), meta_hit(ev="Lead", eid="l-1")],
+    "meta-duplicate-pixel": [meta_config(0), meta_config(1)],
+})  # fmt: skip
 EXPECTED_LOCATION = {
     "invalid-currency": "properties.currency",
     "invalid-value": "properties.value",
@@ -195,6 +226,9 @@ EXPECTED_LOCATION = {
     "stale-event-time": "event_time",
     "static-event-id": "event_id",
     "no-first-party-cookie": "cookies._ttp",
+    "meta-missing-value-currency": "cd[currency]",
+    "meta-unhashed-user-data": "ud[em]",
+    "meta-missing-event-id": "eid",
 }
 
 

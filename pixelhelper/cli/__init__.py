@@ -48,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     try:
+        if getattr(args, "vendors", None):
+            from pixelhelper.vendors import parse, select
+
+            select(parse(args.vendors))
         code: int = COMMANDS[args.command].run(args)
         return code
     except PixelHelperError as exc:

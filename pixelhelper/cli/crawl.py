@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 from pixelhelper import files
 from pixelhelper.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, say
-from pixelhelper.cli.options import Commands, add_consent_option, add_engine_options
+from pixelhelper.cli.options import (
+    Commands,
+    add_consent_option,
+    add_engine_options,
+    add_vendors_option,
+)
 from pixelhelper.errors import PixelHelperError
 from pixelhelper.severity import SEVERITIES
 
@@ -89,6 +94,7 @@ def add_parser(commands: Commands) -> None:
     crawl.add_argument("--region", metavar="CC", help="as in audit")
     crawl.add_argument("--known-identities", metavar="FILE", help="as in audit")
     add_consent_option(crawl)
+    add_vendors_option(crawl)
     crawl.add_argument(
         "--journey", metavar="FILE",
         help="walk this journey on every site instead of following links: it starts at the "

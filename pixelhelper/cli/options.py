@@ -46,7 +46,17 @@ def add_consent_option(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def add_vendors_option(parser: argparse.ArgumentParser) -> None:
+    """`--vendors tiktok,meta` (every command that reads pixel traffic)."""
+    parser.add_argument(
+        "--vendors", metavar="IDS", default=None,
+        help="the pixel vendors to recognise, comma-separated: tiktok, meta, or a vendor a "
+        "package adds (default: every installed vendor)",
+    )  # fmt: skip
+
+
 def add_inspect_options(parser: argparse.ArgumentParser) -> None:
+    add_vendors_option(parser)
     parser.add_argument(
         "--region",
         metavar="CC",

@@ -28,6 +28,7 @@ def error_row(site: str, error: str) -> dict[str, Any]:
         error=error[:500],
         pages=0,
         pixels=[],
+        vendors={},
         events=0,
         categories={},
         rules={},

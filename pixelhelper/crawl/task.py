@@ -29,6 +29,7 @@ ROW_KEYS = (
     "error",
     "pages",
     "pixels",
+    "vendors",
     "events",
     "categories",
     "rules",
@@ -93,6 +94,7 @@ def _crawl(job: dict[str, Any], work: Path) -> dict[str, Any]:
         "error": None,
         "pages": pages,
         "pixels": [],
+        "vendors": {},
         "events": 0,
         "categories": {},
         "rules": {},
@@ -253,6 +255,7 @@ def _audit(capture: Path, report_path: Path, out: Path, job: dict[str, Any]) -> 
     leaks = Counter(f.stage or "typed" for f in result.findings if f.rule == "form-data-leak")
     return {
         "pixels": [p["code"] for p in report["pixels"]],
+        "vendors": {p["code"]: p.get("vendor", "tiktok") for p in report["pixels"]},
         "events": len(report["events"]),
         "categories": dict(sorted(sensitive.items())),
         "rules": dict(sorted(rules.items())),

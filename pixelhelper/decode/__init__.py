@@ -35,12 +35,27 @@ __all__ = [
 
 
 def decode_request(request: CapturedRequest, recognition: Recognition) -> list[PixelEvent]:
-    """Decode one recognised request into its events; never raises for bad input.
+    """Decode one recognised request into its events, by its vendor's decoder; never raises
+    for bad input.
 
     Args:
         request: The request as captured.
         recognition: What `recognise` said the request is.
     """
+    if recognition.vendor != "tiktok":
+        from pixelhelper.vendors import by_id
+
+        vendor = by_id(recognition.vendor)
+        if vendor is not None:
+            try:
+                return vendor.decode(request, recognition)
+            except Exception as exc:  # a vendor's decoder must not lose the hit
+                return [failed(base_fields(request, recognition), None, None, exc)]
+    return decode_tiktok(request, recognition)
+
+
+def decode_tiktok(request: CapturedRequest, recognition: Recognition) -> list[PixelEvent]:
+    """TikTok's hits (the first vendor's decoder)."""
     base = base_fields(request, recognition)
     try:
         return _decode(request, recognition, base)

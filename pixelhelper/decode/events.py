@@ -54,6 +54,9 @@ def base_fields(request: CapturedRequest, recognition: Recognition) -> Fields:
         "method": request.method.upper(),
         "url": request.url,
         "endpoint": recognition.endpoint,
+        "vendor": recognition.vendor,
+        "via": recognition.via,
+        "via_host": _host(request.url) if recognition.via else None,
         "pixel_code": recognition.pixel_code,
         "pixel_codes": codes(recognition.pixel_code),
         "ip": request.client_ip,
@@ -62,6 +65,13 @@ def base_fields(request: CapturedRequest, recognition: Recognition) -> Fields:
         "capture_time": request.timestamp,
         "timestamp": iso_from_epoch(request.timestamp) if request.timestamp else None,
     }
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def event(base: Fields, **fields: Any) -> PixelEvent:

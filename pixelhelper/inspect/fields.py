@@ -38,6 +38,9 @@ SDK_KEYS = frozenset(
         "num_child_buttons", "library", "analytics_uniq_id", "signal_diagnostic_labels",
         "_inspection", "vids", "codes", "pixel_code", "event_source_id", "gtm_version",
         "event_trigger_source", "ttp", "ttclid", "callback", "position", "dimensions",
+        # the Meta Pixel's own (`fbevents.js`): browser id, click id, timing, screen, version
+        "fbp", "fbc", "rqm", "cs_est", "ler", "cdl", "expv2", "it", "ec", "tm", "coo", "sw",
+        "sh", "ts",
     }
 )  # fmt: skip
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -366,7 +369,10 @@ def event_fields(event: PixelEvent) -> list[TextField]:
             query = urlsplit(event.url).query
         except ValueError:
             query = ""
+        payload = event.payload if isinstance(event.payload, dict) else {}
         for name, value in parse_qsl(query, keep_blank_values=True):
+            if payload.get(name) == value:
+                continue  # the payload is the query (a Meta Pixel GET hit): walked above
             if value and name != "sdkid":
                 where, parents = f"url?{name}", ("url", name.lower())
                 fields.text(value, where, parents, sdk=name.lower() in SDK_KEYS)

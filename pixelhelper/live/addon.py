@@ -187,19 +187,41 @@ class PixelHelper:
         mode = state.settings.mode  # the option's value: `ctx.options` deep-copies it per read
         try:
             if not snapshot.may_be_tiktok(flow.request.data):
-                return None  # nearly every flow
+                if not snapshot.may_be_proxied(flow.request.data):
+                    return None  # nearly every flow
+                return self._proxied(flow, mode, state)
             if mode == "observe" and self.observer.ensure(state):
                 self.observer.submit(flow, state)  # judged there: not a name parsed here
                 observer = self.observer
                 return observer.caught_up() if len(observer.inflight) > BACKLOG else None
-            if not snapshot.names_are_tiktok(flow.request):  # (the marker test passed above)
-                return None
             recognition = recognise(flow.request.method, flow.request.pretty_url)
+            if recognition is None and not snapshot.names_are_tiktok(flow.request):
+                # another vendor's host: only what it recognises is its pixel's (the rest of
+                # facebook.com is the user's browsing); or a payload through a proxied path
+                if not snapshot.may_be_proxied(flow.request.data):
+                    return None
+                return self._proxied(flow, mode, state)
         except Exception:
             log.exception("pixelhelper: recognition failed")
             recognition = None
             if mode == "observe":
                 return None
+        return self._request(flow, recognition, mode, state)
+
+    def _proxied(
+        self, flow: http.HTTPFlow, mode: str, state: LiveState
+    ) -> Coroutine[Any, Any, None] | None:
+        """A request to another host whose body may be a pixel payload (a first-party proxy):
+        handled as a pixel hit when it is one, in every mode; left alone otherwise."""
+        try:
+            from pixelhelper.sources.flows import request_from_flow
+
+            recognition = snapshot.recognise_proxied(request_from_flow(flow, "live", 0))
+        except Exception:
+            log.exception("pixelhelper: recognition failed")
+            return None
+        if recognition is None:
+            return None
         return self._request(flow, recognition, mode, state)
 
     # ------------------------------------------------------- observe mode, other process

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pixelhelper.recognise import Kind, host_role, mentions_host_marker, recognise
+from pixelhelper.firstparty import MARKER, MAX_BODY, may_carry_payload, recognise_payload
+from pixelhelper.recognise import Kind, Recognition, host_role, mentions_host_marker, recognise
 from pixelhelper.sources import flowstate
 
 if TYPE_CHECKING:
@@ -35,6 +36,19 @@ def may_be_tiktok(data: http.RequestData) -> bool:
     names += [value for name, value in data.headers.fields
               if len(name) == 4 and name.lower() == b"host"]  # fmt: skip
     return mentions_host_marker(b" ".join(names))
+
+
+def may_be_proxied(data: http.RequestData) -> bool:
+    """Could a request to another host carry a pixel payload (a first-party proxy)? One
+    substring search of a small POST body (`firstparty.may_carry_payload`), on the raw
+    fields: one call per request that is not TikTok's."""
+    content = data.content
+    return (
+        data.method == b"POST"
+        and content is not None
+        and 0 < len(content) <= MAX_BODY
+        and MARKER in content
+    )
 
 
 def names_of(request: http.Request) -> set[str]:
@@ -74,7 +88,7 @@ def read(snapshot: Snapshot) -> Seen | None:
     try:
         names = flowstate.host_names(state)
         if not any(host_role(name) is not None for name in names):
-            return None
+            return _read_other(snapshot)
         request = flowstate.request_from_state(state, {"peername": peer}, "live", index)
     except (flowstate.Unexpected, KeyError, TypeError):  # a state another mitmproxy shapes
         return _read_with_mitmproxy(snapshot)
@@ -84,6 +98,24 @@ def read(snapshot: Snapshot) -> Seen | None:
 def _seen(request: CapturedRequest) -> Seen:
     recognition = recognise(request.method, request.url)
     return Seen(recognition.kind if recognition else None, request.url, request)
+
+
+def _read_other(snapshot: Snapshot) -> Seen | None:
+    """A request that is not to a TikTok host: another vendor's pixel hit (only what that
+    vendor recognises: the rest of its hosts is the user's browsing), or a payload sent
+    through the site's own host; None for anything else."""
+    state, peer, index = snapshot
+    request = flowstate.request_from_state(state, {"peername": peer}, "live", index)
+    recognition = recognise(request.method, request.url)
+    if recognition is None and may_carry_payload(request.method, request.body):
+        recognition = recognise_proxied(request)
+    return Seen(recognition.kind, request.url, request) if recognition else None
+
+
+def recognise_proxied(request: CapturedRequest) -> Recognition | None:
+    """`firstparty.recognise_payload` of a plain request."""
+    return recognise_payload(request.method, request.url, request.body,
+                             request.header("content-encoding"))  # fmt: skip
 
 
 def _read_with_mitmproxy(snapshot: Snapshot) -> Seen | None:
@@ -97,7 +129,11 @@ def _read_with_mitmproxy(snapshot: Snapshot) -> Seen | None:
     flow = http.HTTPFlow(client, connection.Server(address=None))
     flow.request = http.Request.from_state(state)
     if not is_tiktok(flow.request):
-        return None
+        request = request_from_flow(flow, "live", index)
+        recognition = recognise(request.method, request.url)
+        if recognition is None and may_be_proxied(flow.request.data):
+            recognition = recognise_proxied(request)
+        return Seen(recognition.kind, request.url, request) if recognition else None
     return _seen(request_from_flow(flow, "live", index))
 
 

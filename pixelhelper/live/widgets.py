@@ -86,6 +86,9 @@ class PageTree(Tree[int]):
                 # the status first: a narrow pane cuts the end of a line, never the status
                 pixel = Text.assemble((f"● {status.upper()} ", STATUS_STYLE[status]),
                                       plain(code, 24, "bold"))  # fmt: skip
+                vendor = _vendor(model, entry)
+                if vendor != "tiktok":  # beside the code: whose pixel it is
+                    pixel.append(f" {vendor}", style="italic")
                 loads, hits = len(entry.get("loads", [])), len(entry.get("events", []))
                 pixel.append(f"  {loads} load{'s' * (loads != 1)}, {hits} event"
                              f"{'s' * (hits != 1)}", style="dim")  # fmt: skip
@@ -93,6 +96,15 @@ class PageTree(Tree[int]):
                     pixel.append("  listed", style="dim")
                 node.add_leaf(pixel, data=vid)
         self.root.expand()
+
+
+def _vendor(model: Any, entry: dict[str, Any]) -> str:
+    """The vendor of a page's pixel, from its first event or load still held."""
+    for index in [*entry.get("events", []), *entry.get("loads", [])]:
+        row = model.events.get(index)
+        if row is not None:
+            return str(plain(str(row.event.get("vendor") or "tiktok"), 12))
+    return "tiktok"
 
 
 # --------------------------------------------------------------------------- events

@@ -39,6 +39,8 @@ class Row:
     reason: str | None
     outcome: str = "sent"
     """sent, or blocked / redacted by the proxy (the value never reached TikTok)."""
+    vendor: str = "tiktok"
+    """Whose pixel (`tiktok`, `meta`, ...)."""
 
 
 def rows(report: dict[str, Any]) -> list[Row]:
@@ -66,6 +68,7 @@ def rows(report: dict[str, Any]) -> list[Row]:
                 location=_shown("location", item.get("location")),
                 value=_shown("value", value) if isinstance(value, str) else None,
                 pixel=_shown("pixel", item.get("pixel_code") or event.get("pixel_code")),
+                vendor=_shown("vendor", event.get("vendor") or "tiktok"),
                 page=_shown("page", event.get("page_url")),
                 event=_shown("event", event.get("event")),
                 source=_shown("source", event.get("source") or default_source),

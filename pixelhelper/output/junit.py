@@ -33,6 +33,8 @@ def render(report: dict[str, Any], color: bool = False) -> str:
     for row, item in zip(found, events, strict=True):
         key = case_of.get(item.get("event")) if isinstance(item.get("event"), int) else None
         (by_case[key] if key else loose).append(row)
+    vendor_of = {str(p.get("code")): str(p.get("vendor") or "tiktok")
+                 for p in report.get("pixels") or []}  # fmt: skip
     xml = JUnitXml("pixelhelper")
     for source in _sources(report):
         suite = TestSuite(_safe(source["path"]))
@@ -41,7 +43,9 @@ def render(report: dict[str, Any], color: bool = False) -> str:
                 continue
             for entry in page.get("pixels") or []:
                 code = str(entry.get("code"))
-                name = f"pixel {code} on {page.get('url') or '(unknown page)'}"
+                vendor = vendor_of.get(code, "tiktok")
+                shown = code if vendor == "tiktok" else f"{code} ({vendor})"  # names CI keeps
+                name = f"pixel {shown} on {page.get('url') or '(unknown page)'}"
                 if page.get("visit"):
                     name += f" (visit {page['visit'] + 1})"
                 suite.add_testcase(_case(name, source["path"], by_case.pop((number, code), [])))

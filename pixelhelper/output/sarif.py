@@ -130,7 +130,7 @@ def _result(row: Row, rule_index: int | None) -> Result:
         partial_fingerprints={FINGERPRINT_KEY: row.fingerprint} if row.fingerprint else None,
         baselineState="new" if row.new else "unchanged",
         properties={"severity": row.severity, "category": row.category, "pixel_code": row.pixel,
-                    "event": row.event, "failing": row.failing},
+                    "vendor": row.vendor, "event": row.event, "failing": row.failing},
         **extra,
     )  # fmt: skip
 

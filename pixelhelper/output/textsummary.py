@@ -76,6 +76,8 @@ def renderables(report: dict[str, Any]) -> Iterator[RenderableType]:
     yield from _header(report)
     yield from _summary(report, by_event)
     hits = [e for e in events if e["kind"] != "script"]
+    vendor = _main_vendor(hits)
+    hits = [e for e in hits if e.get("vendor", "tiktok") == vendor] or hits
     session = _context(hits[0]) if hits else {}
     if session:
         yield line(
@@ -86,7 +88,7 @@ def renderables(report: dict[str, Any]) -> Iterator[RenderableType]:
         )
     seen: dict[str, str] = {}  # matching data last shown: printed again only when it changes
     for page in report["pages"]:
-        yield from _page(page, events, by_event, session, seen)
+        yield from _page(page, events, by_event, session, seen, vendor)
     if loose:
         yield line(0, ("Session findings", "bold"))
         for finding in loose:
@@ -168,10 +170,12 @@ def _summary(
         code = pixel["code"]
         errors = sum(1 for e in events if e.get("pixel_code") == code and e.get("decode_error"))
         status = pixel_status(severities.get(code, []), errors)
+        vendor = VENDOR_NAMES.get(str(pixel.get("vendor") or "tiktok"), str(pixel.get("vendor")))
         yield line(
             2,
             ("● ", STATUS_STYLE[status]),
             (code, "bold"),
+            (f"  {vendor}", "dim"),
             (f"  {status.upper()}", STATUS_STYLE[status]),
             f"  {pixel.get('loads', 0)} load(s), {pixel.get('events', 0)} event(s) on "
             f"{pages_of.get(code, 0)} page(s)",
@@ -226,6 +230,15 @@ def _by_rule(report: dict[str, Any]) -> Iterator[RenderableType]:
         )
 
 
+VENDOR_NAMES = {"tiktok": "TikTok", "meta": "Meta"}
+
+
+def _main_vendor(hits: list[dict[str, Any]]) -> str:
+    """The vendor most hits are for: whose request context the summary shows once."""
+    counted = Counter(str(e.get("vendor") or "tiktok") for e in hits)
+    return counted.most_common(1)[0][0] if counted else "tiktok"
+
+
 def _context(event: dict[str, Any]) -> dict[str, Any]:
     return {key: event.get(key) for key in CONTEXT_KEYS if event.get(key) not in (None, "", {}, [])}
 
@@ -236,6 +249,7 @@ def _page(
     by_event: dict[int, list[dict[str, Any]]],
     session: dict[str, Any],
     seen: dict[str, str],
+    vendor: str = "tiktok",
 ) -> Iterator[RenderableType]:
     yield Text("")
     visit = f" (visit {page['visit'] + 1})" if page.get("visit") else ""
@@ -246,6 +260,7 @@ def _page(
     )
     shared = dict(session)
     hits = [events[i] for i in indices if events[i]["kind"] != "script"]
+    hits = [e for e in hits if e.get("vendor", "tiktok") == vendor] or hits
     if hits:  # what this page's hits carry differently from the session's first hit
         first = _context(hits[0])
         differs = {k: v for k, v in first.items() if session.get(k) != v}
@@ -328,6 +343,8 @@ def _event_line(index: int, event: dict[str, Any], code: str | None) -> Renderab
         parts.append((f"  {code}", "dim"))
     if event["kind"] == "script":
         parts.append((f"  {event.get('endpoint')}", "dim"))
+    if event.get("via"):  # a first-party proxy: the host it went through
+        parts.append((f"  via {event.get('via_host') or event['via']}", "yellow"))
     if event.get("event_id"):
         parts.append(f"  event_id={as_json(event['event_id'])}")
     if event.get("decode_error"):

@@ -22,7 +22,8 @@ CONVERSIONS = ("pixel", "events_api")
 def policy_findings(result: AuditResult, policy: Policy, today: dt.date) -> list[Finding]:
     """Every finding the policy itself produces, in a stable order."""
     pages = result.session.pages
-    out = _unexpected_pixels(pages, policy)
+    vendor_of = {f.pixel_code: f.vendor for f in result.events.facts if f.pixel_code}
+    out = _unexpected_pixels(pages, policy, vendor_of)
     out += _forbidden_pages(pages, policy)
     for number, require in enumerate(policy.require):
         out += _required(result, pages, require, number)
@@ -58,11 +59,19 @@ def _first(entry_lists: list[list[int]]) -> int | None:
     return min(indices) if indices else None
 
 
-def _unexpected_pixels(pages: list[Page], policy: Policy) -> list[Finding]:
+def _unexpected_pixels(
+    pages: list[Page], policy: Policy, vendor_of: dict[str, str]
+) -> list[Finding]:
+    """`[pixels] allowed`: a pixel of a vendor the list names (`meta:ID`; a bare code is
+    TikTok's) that is not on it. A vendor the list does not name is not restricted by it:
+    a policy written for the TikTok pixel does not fail on a Meta Pixel it never mentions."""
     allowed = policy.pixels.allowed
     if allowed is None:
         return []
-    allowed_set = set(allowed)
+    allowed_set = {entry if ":" in entry else f"TIKTOK:{entry}" for entry in allowed}
+    named = {entry.split(":", 1)[0] for entry in allowed_set}
+    if not allowed:
+        named = {"TIKTOK"}
     first_seen: dict[str, int | None] = {}
     for page in pages:
         for code, entry in page.pixels.items():
@@ -80,7 +89,8 @@ def _unexpected_pixels(pages: list[Page], policy: Policy) -> list[Finding]:
             f"({', '.join(allowed) or 'none allowed'})",
         )  # fmt: skip
         for code, index in first_seen.items()
-        if code.upper() not in allowed_set
+        if (vendor := vendor_of.get(code, "tiktok").upper()) in named
+        and f"{vendor}:{code.upper()}" not in allowed_set
     ]
 
 

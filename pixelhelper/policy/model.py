@@ -48,9 +48,17 @@ def _compiles(compile_: Callable[[str], object], what: str) -> Callable[[str], s
 
 
 def _pixel_code(code: str) -> str:
+    """A TikTok pixel code, or `vendor:ID` (`meta:1234567890123456`), upper-cased."""
     code = code.strip().upper()
-    if not code or len(code) > 64 or not code.isalnum():
-        raise ValueError(f"{code!r} is not a pixel code")
+    vendor, _, ident = code.rpartition(":")
+    if not ident or len(code) > 80 or not ident.isalnum():
+        raise ValueError(f"{code!r} is not a pixel code (or vendor:ID)")
+    if vendor:
+        from pixelhelper.vendors import installed
+
+        if vendor.lower() not in installed():
+            raise ValueError(f"{code!r}: unknown vendor {vendor.lower()!r} "
+                             f"(installed: {', '.join(installed())})")  # fmt: skip
     return code
 
 
@@ -98,7 +106,8 @@ class _Strict(BaseModel):
 
 class Pixels(_Strict):
     allowed: list[PixelCode] | None = None
-    """The site's own pixel codes; any other is `unexpected-pixel` (None: not checked)."""
+    """The site's own pixels: TikTok codes, or `vendor:ID` (`meta:1234567890123456`); any
+    other pixel of a vendor named here is `unexpected-pixel` (None: not checked)."""
 
 
 class Pages(_Strict):

@@ -7,7 +7,8 @@ flow) for records that are then thrown away. This reader jumps from each record'
 prefix over its response to its `request` and reads only that, with the record's tail and the
 next record's opening, in one `pread` (the bytes of skipped responses are never touched, and
 memory stays flat whatever the file's size). It looks for the TikTok host names in the request
-alone, case-insensitively: a page's HTML that embeds the pixel snippet is not a candidate.
+alone, case-insensitively (and for a pixel payload's `message_id`, which a first-party proxy
+sends on another host): a page's HTML that embeds the pixel snippet is not a candidate.
 Candidates, and records laid out otherwise, are mapped a window at a time and walked by their
 items' length prefixes. Only candidates are parsed, with mitmproxy's own
 tnetstring rules and `Request.pretty_url` rules (`flowstate`), so every pixel request reads
@@ -29,7 +30,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
-from pixelhelper.recognise import HOST_MARKERS, mentions_host_marker
+from pixelhelper.recognise import RECORD_MARKERS, mentions_record_marker
 from pixelhelper.sources import flowstate
 from pixelhelper.sources.flows import read_flow_file, request_from_flow
 
@@ -52,7 +53,7 @@ _REQUEST = re.compile(rb"[}~]7:request;(\d{1,12}):")
 
 _OPENING = 64  # bytes read at a record's start: its length prefix and `_RECORD`'s opening
 _SPAN = 1 << 20  # most bytes read at once; a larger request is searched a piece at a time
-_OVERLAP = max(len(marker) for marker in HOST_MARKERS) - 1  # between the pieces
+_OVERLAP = max(len(marker) for marker in RECORD_MARKERS) - 1  # between the pieces
 
 
 class _Unframed(Exception):
@@ -89,7 +90,7 @@ class _Read:
         while start < end:
             piece = min(end, start + _SPAN)
             data, at = self.cover(start, piece)
-            if mentions_host_marker(data[at : at + piece - start]):
+            if mentions_record_marker(data[at : at + piece - start]):
                 return True
             start = piece - _OVERLAP if piece < end else piece
         return False
@@ -138,7 +139,7 @@ class _Read:
                         pass
                     elif tag < base + len(data):  # the usual record, read but its response
                         if data[request_tag - base] == _DICT and data[tag - base] == _DICT:
-                            found = mentions_host_marker(data[start - base : request_tag - base])
+                            found = mentions_record_marker(data[start - base : request_tag - base])
                     else:
                         found = self._in_pieces(start, request_tag, tag)
                         data, base = self._data, self._base

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlencode
 
 from pixelhelper.capture import CapturedRequest
-from pixelhelper.recognise import HOST_MARKERS
+from pixelhelper.recognise import HOST_MARKERS, PAYLOAD_MARKER
 from pixelhelper.sources.jsontext import JsonText, Unreadable, WrongShape
 
 if TYPE_CHECKING:
@@ -154,13 +154,23 @@ def _emit(entry: Any, source: str, index: int, stats: SourceStats) -> Iterator[C
     try:
         request = _request_of(entry)
         url, _method = request["url"], request["method"]
-        if isinstance(url, str) and any(marker in url.lower() for marker in _TEXT_MARKERS):
+        if isinstance(url, str) and (
+            any(marker in url.lower() for marker in _TEXT_MARKERS) or _carries_payload(request)
+        ):
             yield _request_from_entry(entry, request, source, index)
     except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
         stats.errors.append(f"entry {index}: malformed request ({type(exc).__name__})")
 
 
 _TEXT_MARKERS = tuple(marker.decode() for marker in HOST_MARKERS)
+_PAYLOAD_TEXT = PAYLOAD_MARKER.decode()
+
+
+def _carries_payload(request: dict[str, Any]) -> bool:
+    """A POST whose body may be a pixel payload sent through another host (`firstparty`)."""
+    post = request.get("postData")
+    text = post.get("text") if isinstance(post, dict) else request.get("body")
+    return isinstance(text, str) and _PAYLOAD_TEXT in text
 
 
 def _header_pairs(items: Any) -> tuple[tuple[str, str], ...]:

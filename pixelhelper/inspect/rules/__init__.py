@@ -17,6 +17,7 @@ from pixelhelper.inspect.rules import (  # noqa: F401  (registration)
     consent,
     dedup,
     events,
+    firstparty,
     forms,
     identity,
     params,
@@ -50,3 +51,14 @@ __all__ = [
     "reference",
     "session_findings",
 ]
+
+
+def _vendor_rules() -> None:
+    """Every installed vendor's setup rules (the Meta Pixel's, a third party's) beside
+    TikTok's: listed by `pixelhelper rules`, each applied to its own vendor's events."""
+    from pixelhelper.vendors import load_rules
+
+    load_rules()
+
+
+_vendor_rules()

@@ -35,7 +35,9 @@ def _what(event: PixelEvent) -> str:
     return f"'{event.event}'" if event.event else "an event"
 
 
-@event_rule("pixel-before-consent", "high", "A pixel event was sent before consent", "consent")
+@event_rule(
+    "pixel-before-consent", "high", "A pixel event was sent before consent", "consent", vendor=None
+)
 def before_consent(index: int, event: PixelEvent, ctx: RuleContext) -> Iterator[Finding]:
     """A pixel or auto-collected action hit was sent while a consent banner was shown and the
     visitor had made no choice. Where consent is needed before tracking (the EU and UK under
@@ -56,7 +58,13 @@ def before_consent(index: int, event: PixelEvent, ctx: RuleContext) -> Iterator[
         )  # fmt: skip
 
 
-@event_rule("pixel-after-reject", "critical", "A pixel event was sent after Reject all", "consent")
+@event_rule(
+    "pixel-after-reject",
+    "critical",
+    "A pixel event was sent after Reject all",
+    "consent",
+    vendor=None,
+)
 def after_reject(index: int, event: PixelEvent, ctx: RuleContext) -> Iterator[Finding]:
     """A pixel or auto-collected action hit was sent after the visitor rejected tracking in
     the consent banner ("Reject all"). Data sent against an explicit refusal is what
@@ -74,7 +82,13 @@ def after_reject(index: int, event: PixelEvent, ctx: RuleContext) -> Iterator[Fi
         )  # fmt: skip
 
 
-@event_rule("gpc-ignored", "high", "A pixel event was sent under Global Privacy Control", "consent")
+@event_rule(
+    "gpc-ignored",
+    "high",
+    "A pixel event was sent under Global Privacy Control",
+    "consent",
+    vendor=None,
+)
 def gpc_ignored(index: int, event: PixelEvent, ctx: RuleContext) -> Iterator[Finding]:
     """A pixel or auto-collected action hit was sent while the browser sent Global Privacy
     Control (`Sec-GPC: 1`, `navigator.globalPrivacyControl`). California, Colorado,

@@ -40,6 +40,9 @@ class Rule(NamedTuple):
     level: Level | str
     scope: Literal["event", "session", "detector"]
     check: Callable[..., Iterable[Finding]] | None = None
+    vendor: str | None = "tiktok"
+    """The vendor whose events it checks (`vendors`); None: every vendor's (the detectors,
+    consent, forms, policy)."""
 
 
 RULES: dict[str, Rule] = {}
@@ -55,34 +58,41 @@ def _clean_doc(doc: str) -> str:
 def describe(rule_id: str, severity: Severity, summary: str, help_text: str, level: str) -> None:
     """Register a descriptor for findings produced elsewhere (the sensitive-data detectors), so
     every rule id a report can contain is listed by `pixelhelper rules`."""
-    RULES.setdefault(rule_id, Rule(rule_id, severity, summary, help_text, level, "detector"))
+    RULES.setdefault(
+        rule_id, Rule(rule_id, severity, summary, help_text, level, "detector", vendor=None)
+    )
 
 
 def _register(
-    rule_id: str, severity: Severity, summary: str, level: Level, scope: Literal["event", "session"]
+    rule_id: str,
+    severity: Severity,
+    summary: str,
+    level: Level,
+    scope: Literal["event", "session"],
+    vendor: str | None,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
     def decorate(func: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
         if rule_id in RULES:
             raise ValueError(f"duplicate rule id {rule_id}")
         help_text = _clean_doc(func.__doc__ or summary)
-        RULES[rule_id] = Rule(rule_id, severity, summary, help_text, level, scope, func)
+        RULES[rule_id] = Rule(rule_id, severity, summary, help_text, level, scope, func, vendor)
         return func
 
     return decorate
 
 
 def event_rule(
-    rule_id: str, severity: Severity, summary: str, level: Level
+    rule_id: str, severity: Severity, summary: str, level: Level, vendor: str | None = "tiktok"
 ) -> Callable[[EventCheck], EventCheck]:
-    """Register a rule over single events."""
-    return _register(rule_id, severity, summary, level, "event")
+    """Register a rule over single events (of `vendor`'s pixel; None: any vendor's)."""
+    return _register(rule_id, severity, summary, level, "event", vendor)
 
 
 def session_rule(
-    rule_id: str, severity: Severity, summary: str, level: Level
+    rule_id: str, severity: Severity, summary: str, level: Level, vendor: str | None = "tiktok"
 ) -> Callable[[SessionCheck], SessionCheck]:
-    """Register a rule over the whole session."""
-    return _register(rule_id, severity, summary, level, "session")
+    """Register a rule over the whole session (its `vendor`'s events; None: all)."""
+    return _register(rule_id, severity, summary, level, "session", vendor)
 
 
 def finding(
@@ -117,8 +127,13 @@ def finding(
 def event_findings(index: int, event: PixelEvent, ctx: RuleContext) -> list[Finding]:
     """Every event rule's findings for one event."""
     out: list[Finding] = []
+    vendor = event.vendor
     for rule in RULES.values():
-        if rule.scope == "event" and rule.check is not None:
+        if (
+            rule.scope == "event"
+            and rule.check is not None
+            and (rule.vendor is None or rule.vendor == vendor)
+        ):
             out.extend(rule.check(index, event, ctx))
     return out
 
@@ -126,9 +141,41 @@ def event_findings(index: int, event: PixelEvent, ctx: RuleContext) -> list[Find
 def session_findings(
     events: Sequence[EventFacts], session: Session, ctx: RuleContext
 ) -> list[Finding]:
-    """Every session rule's findings, from the events' facts."""
+    """Every session rule's findings, from the events' facts. A vendor's rule sees the other
+    vendors' events as blanks (`vendor_view`), so its indices stay the session's."""
     out: list[Finding] = []
+    views: dict[str, tuple[Sequence[EventFacts], Session]] = {}
     for rule in RULES.values():
         if rule.scope == "session" and rule.check is not None:
-            out.extend(rule.check(events, session, ctx))
+            if rule.vendor is None:
+                out.extend(rule.check(events, session, ctx))
+                continue
+            if rule.vendor not in views:
+                views[rule.vendor] = vendor_view(events, session, rule.vendor)
+            seen, visits = views[rule.vendor]
+            if seen:
+                out.extend(rule.check(seen, visits, ctx))
     return out
+
+
+def vendor_view(
+    events: Sequence[EventFacts], session: Session, vendor: str
+) -> tuple[Sequence[EventFacts], Session]:
+    """The session as one vendor's rules see it: the others' events blanked (no pixel, no
+    name, kind `foreign`), and the page visits rebuilt from that. Empty when the vendor sent
+    nothing; the session itself when only it did (the usual audit: nothing copied)."""
+    mine = sum(1 for e in events if e.vendor == vendor)
+    if mine == len(events):
+        return events, session
+    if not mine:
+        return (), session
+    from dataclasses import replace
+
+    from pixelhelper.session import Session as Visits
+
+    blank = [e if e.vendor == vendor else replace(e, kind="foreign", pixel_code=None,
+             pixel_codes=(), event=None, event_id=None, raw_codes="") for e in events]  # fmt: skip
+    visits = Visits()
+    for index, facts in enumerate(blank):
+        visits.add(index, facts)
+    return blank, visits
