@@ -97,7 +97,7 @@ class Audit:
         """Decode and inspect one request without recording it: the expensive, stateless half
         of `add_request`, which the live proxy runs off its event loop for large bodies."""
         recognition = recognise(request.method, request.url)
-        if recognition is None and may_carry_payload(request.method, request.body):
+        if recognition is None and may_carry_payload(request.method, request.body, request.url):
             recognition = recognise_payload(request.method, request.url, request.body,
                                             request.header("content-encoding"))  # fmt: skip
         if recognition is None:

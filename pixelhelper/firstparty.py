@@ -22,19 +22,22 @@ from pixelhelper.inspect.rules.registry import PIXEL_CODE
 from pixelhelper.recognise import PAYLOAD_MARKER, Kind, Recognition, host_role, load_vendors
 
 MARKER = PAYLOAD_MARKER
+MARKER_TEXT = MARKER.decode()
 MAX_BODY = 256 * 1024  # a pixel hit is a few KB; a batch of them stays far below this
+MAX_URL = 64 * 1024  # a GET beacon's whole URL
 MAX_DEPTH = 64
 VIA = "first-party"
 
 
-def may_carry_payload(method: str, body: bytes | None) -> bool:
-    """Could this request carry a pixel payload on a host that is not TikTok's?"""
-    return (
-        method.upper() == "POST"
-        and body is not None
-        and 0 < len(body) <= MAX_BODY
-        and MARKER in body
-    )
+def may_carry_payload(method: str, body: bytes | None, url: str = "") -> bool:
+    """Could this request carry a pixel payload on a host that is not TikTok's: a small POST
+    body, or a query (a GET beacon), that names `message_id`?"""
+    posted = method.upper() == "POST" and body is not None and 0 < len(body) <= MAX_BODY
+    return (posted and MARKER in body) or _in_query(url)  # type: ignore[operator]
+
+
+def _in_query(url: str) -> bool:
+    return 0 < len(url) <= MAX_URL and MARKER_TEXT in url
 
 
 def recognise_payload(
@@ -42,7 +45,7 @@ def recognise_payload(
 ) -> Recognition | None:
     """A Recognition marked `via="first-party"` when the body is a TikTok pixel payload on a
     host that is not TikTok's (and TikTok is among the vendors in use)."""
-    if not may_carry_payload(method, body) or content_encoding not in (None, "", "identity"):
+    if not may_carry_payload(method, body, url):
         return None
     if not any(vendor.id == "tiktok" for vendor in load_vendors()):
         return None
@@ -52,14 +55,12 @@ def recognise_payload(
         return None
     if host and host_role(host) is not None:
         return None  # TikTok's own host: recognised there by path, or not at all
-    assert body is not None
-    try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
     try:
         query_code = _query_code(url)
     except ValueError:
+        return None
+    document = _document(method, body, url, content_encoding)
+    if document is None:
         return None
     elements = document if isinstance(document, list) else _batch(document)
     kinds = {_shape(item, query_code) for item in elements[:100]} - {None}
@@ -69,6 +70,24 @@ def recognise_payload(
     if Kind.ACTION in kinds and Kind.PIXEL not in kinds or path.endswith("/pixel/act"):
         return Recognition(Kind.ACTION, "api/v2/pixel/act", query_code, VIA)
     return Recognition(Kind.PIXEL, "api/v2/pixel", query_code, VIA)
+
+
+def _document(method: str, body: bytes | None, url: str, encoding: str | None) -> Any:
+    """The JSON the request carries: its body (plain JSON, not content-encoded), else a JSON
+    value in its query (plain or base64, as TikTok's GET beacons send it)."""
+    if body and MARKER in body and len(body) <= MAX_BODY and encoding in (None, "", "identity"):
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            pass
+    if _in_query(url):
+        from pixelhelper.decode.payload import query_payload
+
+        try:
+            return query_payload(url)
+        except Exception:  # noqa: BLE001  (a query that is no payload: not a pixel's)
+            return None
+    return None
 
 
 def _batch(document: Any) -> list[Any]:

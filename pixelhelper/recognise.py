@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from pixelhelper.domains import ascii_name, split
 
@@ -24,23 +24,26 @@ from pixelhelper.domains import ascii_name, split
 # The built-in vendors' (TikTok's, the Meta Pixel's); `vendors.active` sets those in use.
 HOST_MARKERS = (b"tiktok", b"pangle-ads", b"facebook")
 MAX_MARKER = 32  # the longest marker a vendor may declare (the readers' overlap)
-_markers: tuple[bytes, ...] = HOST_MARKERS
+_TIKTOK, _PANGLE, _FACEBOOK = HOST_MARKERS
+_extra: tuple[bytes, ...] = ()  # a third party's vendors' markers (`use_markers`)
+# (the built-in markers stay in use whichever vendors are: a candidate is only read further,
+# and recognition asks the active vendors alone)
 
 
 def use_markers(markers: tuple[bytes, ...]) -> None:
-    """The host markers of the vendors in use (`vendors.active`)."""
-    global _markers
-    _markers = tuple(dict.fromkeys(m.lower()[:MAX_MARKER] for m in markers if m))
+    """The host markers of the vendors in use (`vendors.active`), beside the built-in ones."""
+    global _extra
+    extra = dict.fromkeys(m.lower()[:MAX_MARKER] for m in markers if m)
+    _extra = tuple(m for m in extra if m not in HOST_MARKERS)
 
 
 def mentions_host_marker(raw: bytes) -> bool:
     """Can these raw bytes name a pixel host? False means they cannot (the readers' and the
-    proxy's cheap test before anything is parsed)."""
+    proxy's cheap test before anything is parsed). Spelled out: it runs on every request."""
     lowered = raw.lower()
-    for marker in _markers:  # noqa: SIM110  (`any` over a generator: a frame per call)
-        if marker in lowered:
-            return True
-    return False
+    if _TIKTOK in lowered or _PANGLE in lowered or _FACEBOOK in lowered:
+        return True
+    return bool(_extra) and any(marker in lowered for marker in _extra)
 
 
 PAYLOAD_MARKER = b"message_id"  # in every pixel payload (`firstparty`: on any host)
@@ -48,9 +51,14 @@ RECORD_MARKERS = (*HOST_MARKERS, PAYLOAD_MARKER)
 
 
 def mentions_record_marker(raw: bytes) -> bool:
-    """Can these raw bytes (a whole saved request) be pixel traffic: a TikTok host, or a
-    payload sent through another host? The capture readers' cheap test."""
-    return PAYLOAD_MARKER in raw or mentions_host_marker(raw)
+    """Can these raw bytes (a whole saved request) be pixel traffic: a pixel host, or a
+    payload sent through another host? The capture readers' cheap test, on every record."""
+    lowered = raw.lower()
+    if _TIKTOK in lowered or PAYLOAD_MARKER in lowered or _PANGLE in lowered:
+        return True
+    if _FACEBOOK in lowered:
+        return True
+    return bool(_extra) and any(marker in lowered for marker in _extra)
 
 
 class Kind(StrEnum):
@@ -184,13 +192,10 @@ def forget_vendors() -> None:
     _vendors = ()
 
 
-def recognise_tiktok(method: str, url: str) -> Recognition | None:
-    """Return what kind of TikTok pixel traffic a request is, or None if it is none.
-
-    Args:
-        method: The HTTP method.
-        url: The absolute request URL.
-    """
+def request_parts(method: str, url: str) -> tuple[str, SplitResult] | None:
+    """The upper-cased method and the split URL of a request that may be pixel traffic:
+    None for a method that sends nothing (OPTIONS, HEAD...), a URL that does not parse, or a
+    host that is not plain ASCII (each vendor's recogniser starts here)."""
     method = method.upper()
     if method in _NO_BODY_METHODS:
         return None
@@ -200,7 +205,21 @@ def recognise_tiktok(method: str, url: str) -> Recognition | None:
         return None
     if not parts.hostname or not ascii_name(parts.netloc):
         return None  # (`hostname` is lower-cased: a Kelvin sign would be a "k" by then)
-    role = host_role(parts.hostname)
+    return method, parts
+
+
+def recognise_tiktok(method: str, url: str) -> Recognition | None:
+    """Return what kind of TikTok pixel traffic a request is, or None if it is none.
+
+    Args:
+        method: The HTTP method.
+        url: The absolute request URL.
+    """
+    split_up = request_parts(method, url)
+    if split_up is None:
+        return None
+    method, parts = split_up
+    role = host_role(str(parts.hostname))
     if role is None:
         return None
     if role is HostRole.BUSINESS_API:

@@ -154,3 +154,21 @@ def test_the_proxy_blocks_a_proxied_hit_and_lets_other_api_calls_through(tmp_pat
     assert {"first-party-proxy", "sensitive-email"} <= rules
     saved = audit_paths([tmp_path / "session.flow"])
     assert [saved.events[i].event for i in range(len(saved.events))] == ["Purchase"]
+
+
+def test_a_get_beacon_through_the_sites_host_is_recognised_by_its_query():
+    import base64
+    from urllib.parse import quote
+
+    plain = f"https://shop.example/tt/e?data={quote(json.dumps(hit('ViewContent')))}"
+    packed = base64.b64encode(json.dumps(hit("Pageview")).encode()).decode()
+    for url in (plain, f"https://shop.example/tt/e?message_id=1&d={quote(packed)}"):
+        recognition = recognise_payload("GET", url, None)
+        assert recognition is not None and recognition.kind is Kind.PIXEL
+    result = audit_requests([CapturedRequest(method="GET", url=plain, source="t")])
+    assert result.events[0].event == "ViewContent" and result.events[0].via == "first-party"
+    # a query that only names the key is no payload
+    assert (
+        recognise_payload("GET", "https://shop.example/inbox?message_id=42&event=open", None)
+        is None
+    )

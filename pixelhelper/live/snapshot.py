@@ -43,12 +43,8 @@ def may_be_proxied(data: http.RequestData) -> bool:
     substring search of a small POST body (`firstparty.may_carry_payload`), on the raw
     fields: one call per request that is not TikTok's."""
     content = data.content
-    return (
-        data.method == b"POST"
-        and content is not None
-        and 0 < len(content) <= MAX_BODY
-        and MARKER in content
-    )
+    posted = data.method == b"POST" and content is not None and 0 < len(content) <= MAX_BODY
+    return (posted and MARKER in content) or MARKER in data.path  # type: ignore[operator]
 
 
 def names_of(request: http.Request) -> set[str]:
@@ -107,7 +103,7 @@ def _read_other(snapshot: Snapshot) -> Seen | None:
     state, peer, index = snapshot
     request = flowstate.request_from_state(state, {"peername": peer}, "live", index)
     recognition = recognise(request.method, request.url)
-    if recognition is None and may_carry_payload(request.method, request.body):
+    if recognition is None and may_carry_payload(request.method, request.body, request.url):
         recognition = recognise_proxied(request)
     return Seen(recognition.kind, request.url, request) if recognition else None
 

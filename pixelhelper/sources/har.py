@@ -155,7 +155,9 @@ def _emit(entry: Any, source: str, index: int, stats: SourceStats) -> Iterator[C
         request = _request_of(entry)
         url, _method = request["url"], request["method"]
         if isinstance(url, str) and (
-            any(marker in url.lower() for marker in _TEXT_MARKERS) or _carries_payload(request)
+            any(marker in url.lower() for marker in _TEXT_MARKERS)
+            or _PAYLOAD_TEXT in url
+            or _carries_payload(request)
         ):
             yield _request_from_entry(entry, request, source, index)
     except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from pixelhelper.domains import ascii_name, split
-from pixelhelper.recognise import Kind, Recognition
+from pixelhelper.recognise import Kind, Recognition, request_parts
 
 VENDOR = "meta"
 _CONFIG = re.compile(r"^/signals/config/(\d{6,20})/?$")
@@ -17,7 +16,6 @@ _SCRIPT = re.compile(  # the pixel's own scripts only: connect.facebook.net also
     r"|^/signals/plugins/[\w.-]+\.js$|^/signals/fbevents\.js$"
 )
 _CAPI = re.compile(r"^/v\d+(?:\.\d+)?/(\d{6,20})/events/?$")
-_NO_BODY = frozenset({"OPTIONS", "HEAD", "CONNECT", "TRACE"})
 
 
 @lru_cache(maxsize=4096)
@@ -39,16 +37,11 @@ def meta_host(host: str) -> str | None:
 
 def recognise_meta(method: str, url: str) -> Recognition | None:
     """What kind of Meta Pixel traffic a request is, or None."""
-    method = method.upper()
-    if method in _NO_BODY:
+    split_up = request_parts(method, url)
+    if split_up is None:
         return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if not parts.hostname or not ascii_name(parts.netloc):
-        return None
-    role = meta_host(parts.hostname)
+    method, parts = split_up
+    role = meta_host(str(parts.hostname))
     if role is None:
         return None
     path = parts.path
