@@ -274,3 +274,35 @@ def test_a_third_party_vendor_is_picked_up_by_entry_point(tmp_path):
                              "--vendors", "acme", "--format", "json"], capture_output=True,
                             text=True, env=env, timeout=60)  # fmt: skip
     assert {e["vendor"] for e in json.loads(listed.stdout)["events"]} == {"acme"}
+
+
+def test_redact_mode_never_forwards_a_meta_hits_email(tmp_path):
+    with standin_server() as standin:
+        extra = ["--set", f"map_remote=!https?://[^/]*facebook\\.(com|net)!{standin.url}"]
+        with running_proxy(tmp_path, "redact", extra=extra) as proxy:
+            status = proxied_request(proxy.port, "GET",
+                                     get_hit(ev="Lead", eid="l-1", **{"ud[em]": EMAIL}).url)  # fmt: skip
+            form = form_hit(ev="Lead", eid="l-2", **{"cd[email]": EMAIL})
+            posted = proxied_request(proxy.port, "POST", form.url, form.body,
+                                     dict(form.headers))  # fmt: skip
+        forwarded = [r.path + r.body.decode("utf-8", "replace") for r in standin.received]
+    assert status in (200, 204) and posted in (200, 204)
+    assert not any("jane.doe" in text or "jane.doe%40" in text for text in forwarded)
+
+
+def test_automatic_events_carry_the_page_and_the_button_into_the_detectors():
+    features = json.dumps({"classList": "btn btn-primary", "destination": CLINIC,
+                           "id": "book", "innerText": "Book an abortion consultation",
+                           "tag": "button", "type": "submit"})  # fmt: skip
+    meta = json.dumps({"title": "HIV testing and PrEP | Downtown Clinic",
+                       "meta:description": "Confidential HIV testing"})  # fmt: skip
+    result = audit_requests([
+        get_hit(ev="SubscribedButtonClick", es="automatic",
+                **{"cd[buttonFeatures]": features, "cd[buttonText]": "Book now"}),
+        get_hit(ev="Microdata", es="automatic", **{"cd[Meta]": meta, "cd[OpenGraph]": "{}"}),
+    ])  # fmt: skip
+    health = {
+        (f.event, f.location.split(".")[0]) for f in result.findings if f.category == "health"
+    }
+    assert (0, "cd[buttonFeatures]") in health and (1, "cd[Meta]") in health
+    assert not [f for f in result.findings if f.rule == "meta-missing-event-id"]  # automatic

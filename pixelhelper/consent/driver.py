@@ -14,6 +14,7 @@ number and size, and answered only in the frame that sent it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -172,6 +173,12 @@ class ConsentDriver:
         self._asked = True
         if self._banner is not None and self._due is None and self._pending is None:
             self._due = (self.clock(), self._banner)
+
+    def redetect(self, frame: Any) -> None:
+        """Look for the banner again in `frame` (autoconsent's detection, started afresh): a
+        journey's `consent` step whose banner was drawn after autoconsent gave up on it."""
+        with contextlib.suppress(Exception):  # a frame gone: nothing to look in
+            self._init(frame)
 
     @property
     def answered(self) -> bool:

@@ -20,6 +20,7 @@ from pixelhelper.journey.model import Step
 
 AFTER = 2.0  # seconds a step may wait for the network to go quiet after it
 CONSENT_WAIT = 8.0  # seconds a `consent` step waits for a banner (at most its timeout)
+FIRST_LOOK = 2.0  # seconds before autoconsent is asked to look for the banner again
 _CARD = re.compile(r"card|kart|carte|tarjeta|cc.?num|cc.?exp|cvc|cvv|csc|security.?code|iban",
                    re.IGNORECASE)  # fmt: skip
 _DESCRIBE = """el => ({
@@ -202,7 +203,13 @@ def _consent(step: Step, ctx: StepContext, timeout: float) -> str | None:
     for driver in drivers:
         driver.choose()
     limit = min(timeout, CONSENT_WAIT)
-    lanes_.settle(ctx.lanes, limit, patient=False, until=lambda: all(d.answered for d in drivers))
+    done = lambda: all(d.answered for d in drivers)  # noqa: E731
+    lanes_.settle(ctx.lanes, min(limit, FIRST_LOOK), patient=False, until=done)
+    for lane in ctx.lanes:  # a banner drawn after autoconsent stopped looking: look again
+        driver = lane.driver
+        if driver in drivers and driver.log.banner_at is None:
+            driver.redetect(lane.page.main_frame)
+    lanes_.settle(ctx.lanes, max(0.0, limit - FIRST_LOOK), patient=False, until=done)
     if not any(driver.log.banner_at is not None for driver in drivers):
         return "no consent banner found"
     failed = [d for d in drivers if d.log.banner_at is not None and d.log.choice_at is None]

@@ -269,6 +269,9 @@ def build(report: dict[str, Any], run: dict[str, Any] | None = None) -> dict[str
     pixels = [
         {
             "code": p.get("code"),
+            "vendor": {"tiktok": "TikTok", "meta": "Meta"}.get(
+                str(p.get("vendor") or "tiktok"), str(p.get("vendor"))
+            ),
             "loads": p.get("loads", 0),
             "events": p.get("events", 0),
             "status": pixel_status(severities_by_pixel.get(str(p.get("code")), [])),
