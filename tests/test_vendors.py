@@ -306,3 +306,15 @@ def test_automatic_events_carry_the_page_and_the_button_into_the_detectors():
     }
     assert (0, "cd[buttonFeatures]") in health and (1, "cd[Meta]") in health
     assert not [f for f in result.findings if f.rule == "meta-missing-event-id"]  # automatic
+
+
+def test_observe_mode_records_a_meta_hit_once_and_forwards_it(tmp_path):
+    with standin_server() as standin:
+        extra = ["--set", f"map_remote=!https?://[^/]*facebook\\.(com|net)!{standin.url}"]
+        with running_proxy(tmp_path, "observe", extra=extra) as proxy:
+            proxied_request(proxy.port, "GET", get_hit(ev="Lead", eid="l-1").url)
+            proxied_request(proxy.port, "GET", "http://www.facebook.com/groups/runners")
+        paths = [received.path.split("?")[0] for received in standin.received]
+    assert paths == ["/tr/", "/groups/runners"]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [(e["vendor"], e["event"]) for e in report["events"]] == [("meta", "Lead")]
