@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -22,8 +24,27 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+SOCKET = f"pixelhelper-test-{os.getpid()}"
+"""A tmux server of these tests' own, kept alive by a session of its own for the whole
+module: when a test ended the last session of a shared server, the server exited while the
+next test's `new-session` was reaching it ("server exited unexpectedly")."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tmux_server() -> Iterator[None]:
+    if not tmux_available():
+        yield
+        return
+    subprocess.run(["tmux", "-L", SOCKET, "new-session", "-d", "-s", "keeper", "sleep 3600"],
+                   capture_output=True)  # fmt: skip
+    try:
+        yield
+    finally:
+        subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
+
+
 def _tmux(*args: str) -> str:
-    proc = subprocess.run(["tmux", *args], capture_output=True, text=True)
+    proc = subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True)
     assert proc.returncode == 0, f"tmux {' '.join(args)}: {proc.stderr}"
     return proc.stdout
 
@@ -102,7 +123,7 @@ def test_live_view_in_a_terminal(tmp_path, width):
         summary = _wait_for(session, "Findings:")
         assert "pixelhelper audit" in summary or "Page" in summary
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", session], capture_output=True)
     assert (tmp_path / "s.flow").stat().st_size > 0
 
 
@@ -153,7 +174,9 @@ def test_the_app_over_a_headless_browser_session(tmp_path):
             summary = _wait_for(session, "Findings:", timeout=30)
             assert "Metadata" in summary  # the session report, printed once the app is gone
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+            subprocess.run(
+                ["tmux", "-L", SOCKET, "kill-session", "-t", session], capture_output=True
+            )
 
 
 def test_lines_when_stdout_is_not_a_terminal(tmp_path):
