@@ -120,6 +120,7 @@ def test_never_a_password_for_the_identity_nor_a_card(tmp_path, capsys):
     base_steps = 'name = "Sign in"\nstart = "http://127.0.0.1:1/account.html"\n[[step]]\n'
     cases = {
         'fill = "#password"\nvalue = "correct horse battery"\n'
+        '[[step]]\ncheck = "#remember"\ntimeout = 2\n'  # a styled checkbox: its input hidden
         '[[step]]\nclick = "#sign-in"\n[[step]]\nwait_for = "#signed-in"\n': 0,
         'fill = "#password"\nidentity = "email"\n': 2,
         'fill = "#card"\nvalue = "4111 1111 1111 1111"\n': 2,
@@ -134,6 +135,9 @@ def test_never_a_password_for_the_identity_nor_a_card(tmp_path, capsys):
                          "--output", str(out)])  # fmt: skip
             report = json.loads(out.read_text())
             assert code in ((0, 1) if expected == 0 else (2,)), (steps, report["journey"])
+            if expected == 0:
+                signed = [e for e in report["events"] if e.get("event") == "CompleteRegistration"]
+                assert signed and signed[0]["properties"] == {"remember": "yes"}
             text = out.read_text()
             assert "correct horse" not in text and "4111 1111" not in text
     err = capsys.readouterr().err

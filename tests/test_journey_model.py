@@ -120,3 +120,11 @@ def test_each_hit_belongs_to_the_step_under_way():
     assert log.step_at(99.0) is None and log.step_at(None) is None
     assert [log.step_at(t) for t in (100.0, 104.9, 105.0, 200.0)] == [0, 0, 1, 2]
     assert log.status == "failed" and log.failed is not None and log.failed.index == 2
+
+
+def test_the_usual_words_for_identity_fields_are_understood(tmp_path):
+    steps = "".join(f'[[step]]\nfill = "#f{n}"\nidentity = "{word}"\n'
+                    for n, word in enumerate(("name", "ZIP", "address", "dob", "tel")))  # fmt: skip
+    journey = load_journey(write(tmp_path, HEAD + steps))
+    assert [s.identity for s in journey.steps] == [
+        "full_name", "postal_code", "street", "date_of_birth", "phone"]  # fmt: skip

@@ -26,7 +26,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pixelhelper.errors import ConfigError
 from pixelhelper.forms.identity import FIELDS
@@ -37,6 +44,11 @@ ACTIONS = ("goto", "click", "fill", "press", "select", "check", "submit", "wait_
            "consent", "fill_forms", "mark")  # fmt: skip
 IDENTITIES = (*FIELDS, "full_name")
 COMPANIONS = {"value": "fill", "identity": "fill", "option": "select"}
+IDENTITY_ALIASES = {"name": "full_name", "zip": "postal_code", "zip_code": "postal_code",
+                    "postcode": "postal_code", "address": "street", "tel": "phone",
+                    "dob": "date_of_birth", "birthday": "date_of_birth",
+                    "birthdate": "date_of_birth", "given_name": "first_name",
+                    "family_name": "last_name"}  # fmt: skip
 MAX_WAIT = 600.0
 
 Identity = Literal[IDENTITIES]  # type: ignore[valid-type]
@@ -63,6 +75,15 @@ class Step(BaseModel):
     fill_forms: Literal[True] | None = None
     mark: str | None = Field(None, min_length=1, max_length=200)
     timeout: float | None = Field(None, gt=0, le=MAX_WAIT)
+
+    @field_validator("identity", mode="before")
+    @classmethod
+    def _alias(cls, value: Any) -> Any:
+        """`name`, `zip`, `address`, `dob`...: the usual words for the identity's fields."""
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            return IDENTITY_ALIASES.get(lowered, lowered)
+        return value
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:

@@ -45,6 +45,14 @@ _SUBMIT = """el => {
 }"""
 
 
+_TICK = """el => {
+  if (el.checked) return true;
+  const label = (el.labels && el.labels[0]) || el.closest('label');
+  if (label) label.click(); else el.click();
+  return !!el.checked;
+}"""
+
+
 class StepError(Exception):
     """A step that could not be done (the message says why)."""
 
@@ -104,7 +112,7 @@ def _act(step: Step, page: Any, ctx: StepContext, timeout: float) -> None:
     if kind == "click":
         locator.click(timeout=ms)
     elif kind == "check":
-        locator.check(timeout=ms)
+        _check(locator, ms)
     elif kind == "select":
         locator.select_option(str(step.option), timeout=ms)
     elif kind == "wait_for":
@@ -113,6 +121,19 @@ def _act(step: Step, page: Any, ctx: StepContext, timeout: float) -> None:
         _fill(step, page, locator, ctx, ms)
     elif kind == "submit":
         _submit(step, page, locator, ctx, ms)
+
+
+def _check(locator: Any, ms: float) -> None:
+    """Tick a checkbox or radio; one drawn over by a styled label (the input itself hidden)
+    is ticked as its label's click would."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    locator.wait_for(state="attached", timeout=ms)
+    try:
+        locator.check(timeout=min(ms, 5_000))
+    except PlaywrightError:
+        if not locator.evaluate(_TICK):
+            raise StepError("could not tick it (not a checkbox or radio button?)") from None
 
 
 def _fill(step: Step, page: Any, locator: Any, ctx: StepContext, ms: float) -> None:

@@ -42,6 +42,16 @@ class PixelProxy:
         return {"server": self.url}
 
     @property
+    def proxy(self) -> dict[str, str]:
+        """The same as `playwright`: Playwright's `proxy` setting."""
+        return self.playwright
+
+    @property
+    def server(self) -> str:
+        """The same as `url`."""
+        return self.url
+
+    @property
     def context_args(self) -> dict[str, Any]:
         return {"proxy": self.playwright, "ignore_https_errors": True}
 
