@@ -163,33 +163,19 @@ def _events_api_kind(path: str) -> Recognition | None:
 def recognise(method: str, url: str) -> Recognition | None:
     """What kind of pixel traffic a request is, by the first active vendor that knows it;
     None if it is none."""
-    for vendor in _vendors or _load_vendors():
+    for vendor in load_vendors():
         found = vendor.recognise(method, url)
         if found is not None:
             return found
     return None
 
 
-_vendors: tuple[Any, ...] = ()
-
-
 def load_vendors() -> tuple[Any, ...]:
-    """The active vendors, loaded now (their host markers in use from here on)."""
-    return _vendors or _load_vendors()
-
-
-def _load_vendors() -> tuple[Any, ...]:
-    global _vendors
+    """The active vendors (`vendors.active`, cached there; their host markers in use from
+    the first call on)."""
     from pixelhelper.vendors import active
 
-    _vendors = active()
-    return _vendors
-
-
-def forget_vendors() -> None:
-    """After `vendors.select`: the next recognition asks again which are active."""
-    global _vendors
-    _vendors = ()
+    return active()
 
 
 def request_parts(method: str, url: str) -> tuple[str, SplitResult] | None:

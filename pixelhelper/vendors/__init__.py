@@ -108,14 +108,11 @@ def parse(text: str) -> tuple[str, ...]:
 
 def select(ids: Sequence[str] | None) -> None:
     """Use only these vendors, here and in every child process started from now on."""
-    from pixelhelper import recognise
-
     if ids:
         os.environ[ENV] = ",".join(ids)
     else:
         os.environ.pop(ENV, None)
     active.cache_clear()
-    recognise.forget_vendors()
     active()
 
 

@@ -24,20 +24,16 @@ class TikTok:
         return host_role(name) is not None
 
     def recognise(self, method: str, url: str) -> Recognition | None:
-        return _recognise(method, url)
+        from pixelhelper.recognise import (
+            recognise_tiktok,
+        )  # here: `pixelhelper rules` loads vendors, not recognisers
+
+        return recognise_tiktok(method, url)
 
     def decode(self, request: CapturedRequest, recognition: Recognition) -> list[PixelEvent]:
         from pixelhelper.decode import decode_tiktok
 
         return decode_tiktok(request, recognition)
-
-
-def _recognise(method: str, url: str) -> Recognition | None:
-    global _recognise
-    from pixelhelper.recognise import recognise_tiktok
-
-    _recognise = recognise_tiktok  # imported when first needed: `pixelhelper rules` never does
-    return recognise_tiktok(method, url)
 
 
 VENDOR = TikTok()

@@ -26,7 +26,11 @@ class Meta:
         return False
 
     def recognise(self, method: str, url: str) -> Recognition | None:
-        return _recognise(method, url)
+        from pixelhelper.vendors.meta.recognise import (
+            recognise_meta,
+        )  # here: `pixelhelper rules` loads vendors, not recognisers
+
+        return recognise_meta(method, url)
 
     def decode(self, request: CapturedRequest, recognition: Recognition) -> list[PixelEvent]:
         from pixelhelper.vendors.meta.decode import decode_meta
@@ -35,11 +39,3 @@ class Meta:
 
 
 VENDOR = Meta()
-
-
-def _recognise(method: str, url: str) -> Recognition | None:
-    global _recognise
-    from pixelhelper.vendors.meta.recognise import recognise_meta
-
-    _recognise = recognise_meta  # imported when first needed: `pixelhelper rules` never does
-    return recognise_meta(method, url)
